@@ -1,0 +1,116 @@
+/**
+ * Builds the Fastify app from the services (never listens: server.ts does). Order of concerns:
+ * CORS → authentication (onRequest, for every non-public request, unknown paths included) →
+ * body parsing and schema validation → thin route handlers → the one error mapper.
+ */
+import cors from "@fastify/cors";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { AssistantService } from "../assistants/service.js";
+import type { AuthContext, Authenticator } from "../auth/authenticate.js";
+import { Unauthorized } from "../errors.js";
+import type { RunService } from "../runs/service.js";
+import type { ThreadService } from "../threads/service.js";
+import { handleError } from "./errors.js";
+import { isPublicRequest } from "./public-routes.js";
+import { assistantRoutes } from "./routes/assistants.js";
+import { metaRoutes } from "./routes/meta.js";
+import { runRoutes } from "./routes/runs.js";
+import { threadRoutes } from "./routes/threads.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Who is calling; `null` when the project has no auth module (or for public routes). */
+    auth: AuthContext | null;
+  }
+}
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** What the HTTP layer needs from the server. */
+export interface AppDeps {
+  logger: Logger;
+  authenticator: Authenticator;
+  assistants: AssistantService;
+  threads: ThreadService;
+  runs: RunService;
+  info: { version: string; langgraphVersion: string };
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
+  openapiSecurity?: Record<string, unknown>;
+}
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit,
+    // One line per request is written by the onResponse hook below, not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Upstream proxies are not trusted: the peer address decides the Studio rule.
+    trustProxy: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest("auth", null);
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(`${request.method} ${request.url.split("?")[0]} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ detail: `Not found: ${request.method} ${request.url.split("?")[0]}` });
+  });
+
+  await app.register(cors, {
+    origin: "*",
+    methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    exposedHeaders: ["content-location", "x-pagination-total", "x-pagination-next"],
+  });
+
+  app.addHook("onRequest", async (request) => {
+    const path = request.url.split("?")[0]!;
+    if (isPublicRequest(request.method, path, request.headers)) return;
+    if (!deps.authenticator.enabled) return;
+    const host = request.headers.host ?? "localhost";
+    request.auth = await deps.authenticator.authenticate({
+      method: request.method,
+      url: `${request.protocol}://${host}${request.url}`,
+      headers: request.headers,
+      remoteAddress: request.socket.remoteAddress,
+    });
+    if (request.auth && request.auth.user.is_authenticated === false) throw new Unauthorized();
+  });
+
+  // SDKs send JSON as text/plain on some platforms; treat it as JSON.
+  app.addContentTypeParser("text/plain", { parseAs: "string" }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (!text) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  // An empty body (no content type) means "no fields": defaults apply.
+  app.addHook("preValidation", async (request) => {
+    if (request.body === undefined && request.method !== "GET" && request.method !== "HEAD") request.body = {};
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "agent-server", description: "The LangGraph agent-server API", version: deps.info.version },
+      components: deps.openapiSecurity ? { securitySchemes: deps.openapiSecurity as never } : undefined,
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  metaRoutes(app, deps);
+  assistantRoutes(app, deps);
+  threadRoutes(app, deps);
+  runRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,54 @@
+/**
+ * The one error mapper: every error a request can raise becomes `{"detail": message}` JSON with
+ * the right status. Expected conditions are 4xx; anything else is logged with the request id (and
+ * run id when known) and answered 500 with a generic detail, since the SDKs retry 5xx.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { AppError } from "../errors.js";
+
+interface ValidationIssue {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+export function describeValidation(context: string | undefined, issues: ValidationIssue[]): string {
+  const issue = issues.find((i) => i.keyword !== "anyOf") ?? issues[0];
+  if (!issue) return "Invalid request";
+  const field = [context, ...issue.instancePath.split("/").filter(Boolean)].filter(Boolean).join(".");
+  if (issue.keyword === "required") {
+    return `${field ? `${field}.` : ""}${String(issue.params?.missingProperty)} is required`;
+  }
+  if (issue.keyword === "enum") {
+    return `${field} must be one of: ${(issue.params?.allowedValues as unknown[]).join(", ")}`;
+  }
+  if (issue.keyword === "additionalProperties") {
+    return `${field} has an unknown field: ${String(issue.params?.additionalProperty)}`;
+  }
+  return `${field} ${issue.message ?? "is invalid"}`;
+}
+
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof AppError) {
+    if (error.status >= 500) request.log.error({ err: error }, "request failed");
+    void reply.code(error.status).headers(error.headers).send({ detail: error.message });
+    return;
+  }
+  const fe = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
+  if (fe.validation) {
+    void reply.code(422).send({ detail: describeValidation(fe.validationContext, fe.validation) });
+    return;
+  }
+  if (fe.code === "FST_ERR_CTP_INVALID_JSON_BODY" || fe.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || error instanceof SyntaxError) {
+    void reply.code(400).send({ detail: `Malformed JSON in request body: ${error.message}` });
+    return;
+  }
+  // Fastify's own client errors (413 body too large, 415 media type, ...) keep their status.
+  if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
+    void reply.code(fe.statusCode).send({ detail: error.message });
+    return;
+  }
+  request.log.error({ err: error, runId: (request as { runId?: string }).runId }, "unexpected error");
+  void reply.code(500).send({ detail: "Internal server error" });
+}

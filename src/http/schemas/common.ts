@@ -1,0 +1,22 @@
+/** Schema pieces shared by several route files. */
+import Type from "typebox";
+
+export const Uuid = Type.String({ format: "uuid" });
+export const Metadata = Type.Record(Type.String(), Type.Unknown());
+export const JsonObject = Type.Record(Type.String(), Type.Unknown());
+
+export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
+  return Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });
+}
+
+export const IfExists = StringEnum(["raise", "do_nothing"] as const);
+
+export const ThreadIdParams = Type.Object({ thread_id: Uuid });
+export const ThreadRunParams = Type.Object({ thread_id: Uuid, run_id: Uuid });
+export const AssistantIdParams = Type.Object({ assistant_id: Type.String({ minLength: 1 }) });
+
+/** Responses are documented loosely: records carry user data of any shape. */
+export const AnyObject = Type.Object({}, { additionalProperties: true });
+
+export const Limit = Type.Integer({ minimum: 1, maximum: 1000, default: 10 });
+export const Offset = Type.Integer({ minimum: 0, default: 0 });

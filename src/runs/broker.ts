@@ -1,0 +1,110 @@
+/**
+ * Per-run event logs with fan-out. The worker publishes each event once; every reader (stream,
+ * join, wait — any number at once) iterates the whole log from its start or from a
+ * `Last-Event-ID`, then follows live events until the run finishes.
+ *
+ * Memory: a log lives while its run executes and for `retainMs` after it ends (so a reader that
+ * arrives just after the end still gets the events), then it is dropped.
+ */
+export interface RunEvent {
+  /** Per-run sequence number, 0 for the `metadata` event. */
+  id: number;
+  event: string;
+  /** The event's data, already serialised as JSON. */
+  data: string;
+}
+
+interface RunLog {
+  events: RunEvent[];
+  done: boolean;
+  wakers: Set<() => void>;
+  dropTimer?: NodeJS.Timeout;
+}
+
+export class RunBroker {
+  private readonly logs = new Map<string, RunLog>();
+
+  constructor(private readonly retainMs = 60_000) {}
+
+  private log(runId: string): RunLog {
+    let log = this.logs.get(runId);
+    if (!log) {
+      log = { events: [], done: false, wakers: new Set() };
+      this.logs.set(runId, log);
+    }
+    return log;
+  }
+
+  /** Starts a fresh log for a run attempt (a resumed run replays from its new start). */
+  open(runId: string): void {
+    const old = this.logs.get(runId);
+    if (old?.dropTimer) clearTimeout(old.dropTimer);
+    const log = this.log(runId);
+    log.done = false;
+  }
+
+  publish(runId: string, event: string, data: string): void {
+    const log = this.log(runId);
+    log.events.push({ id: log.events.length, event, data });
+    this.wake(log);
+  }
+
+  finish(runId: string): void {
+    const log = this.log(runId);
+    log.done = true;
+    this.wake(log);
+    if (log.dropTimer) clearTimeout(log.dropTimer);
+    log.dropTimer = setTimeout(() => this.logs.delete(runId), this.retainMs);
+    log.dropTimer.unref();
+  }
+
+  isFinished(runId: string): boolean {
+    return this.logs.get(runId)?.done ?? false;
+  }
+
+  /**
+   * Yields the run's events after `afterId` (-1: from the start), then live ones, until the run
+   * finishes or `signal` aborts. `isTerminal` is asked when no log exists yet, so a reader of a
+   * run that finished long ago (log dropped) does not wait forever.
+   */
+  async *subscribe(
+    runId: string,
+    options: { afterId?: number; signal?: AbortSignal; isTerminal: () => Promise<boolean> },
+  ): AsyncGenerator<RunEvent> {
+    const existing = this.logs.get(runId);
+    if (!existing && (await options.isTerminal())) return;
+    const log = this.log(runId);
+    let next = (options.afterId ?? -1) + 1;
+    while (!options.signal?.aborted) {
+      while (next < log.events.length) yield log.events[next++]!;
+      if (log.done) return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          log.wakers.delete(done);
+          options.signal?.removeEventListener("abort", done);
+          resolve();
+        };
+        log.wakers.add(done);
+        options.signal?.addEventListener("abort", done, { once: true });
+      });
+    }
+  }
+
+  /** Resolves when the run finishes (immediately if `isTerminal` says it already has). */
+  async waitForEnd(runId: string, options: { signal?: AbortSignal; isTerminal: () => Promise<boolean> }): Promise<void> {
+    for await (const _ of this.subscribe(runId, options)) {
+      // only the end matters
+    }
+  }
+
+  private wake(log: RunLog): void {
+    const wakers = [...log.wakers];
+    log.wakers.clear();
+    for (const w of wakers) w();
+  }
+
+  /** Number of logs held, for tests and the memory bench. */
+  get size(): number {
+    return this.logs.size;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Executes one run attempt: builds the LangGraph config from the assistant, the thread and the
+ * run, streams the graph, and turns each chunk into an API event (`mode` or `mode|ns1|ns2`).
+ */
+import { Command } from "@langchain/langgraph";
+import type { AuthUser } from "../auth/load.js";
+import type { RunnableGraph } from "../graphs/registry.js";
+import type { Assistant, Run, RunInternal } from "../storage/types.js";
+
+export interface StreamChunk {
+  event: string;
+  data: unknown;
+}
+
+/** API stream modes and the LangGraph mode each one reads. */
+const LIBRARY_MODE: Record<string, string> = {
+  values: "values",
+  updates: "updates",
+  custom: "custom",
+  debug: "debug",
+  tasks: "tasks",
+  checkpoints: "checkpoints",
+  "messages-tuple": "messages",
+  messages: "messages",
+  tools: "tools",
+};
+
+/** Keys the server owns in `configurable`; a caller's values for them are replaced. */
+export const SERVER_CONFIGURABLE_KEYS = [
+  "langgraph_auth_user",
+  "langgraph_auth_user_id",
+  "langgraph_auth_permissions",
+  "run_id",
+  "thread_id",
+  "graph_id",
+  "assistant_id",
+] as const;
+
+export function buildRunConfig(
+  run: Run,
+  assistant: Assistant,
+  internal: RunInternal,
+): { configurable: Record<string, unknown>; config: Record<string, unknown> } {
+  const assistantConfig = assistant.config as { configurable?: Record<string, unknown>; tags?: string[]; recursion_limit?: number };
+  const runConfig = run.kwargs.config as { configurable?: Record<string, unknown>; tags?: string[]; recursion_limit?: number };
+  const user = internal.auth?.user as AuthUser | undefined;
+  const configurable: Record<string, unknown> = {
+    ...assistantConfig.configurable,
+    ...runConfig.configurable,
+    run_id: run.run_id,
+    thread_id: run.thread_id,
+    graph_id: assistant.graph_id,
+    assistant_id: assistant.assistant_id,
+  };
+  if (user) {
+    configurable.langgraph_auth_user = user;
+    configurable.langgraph_auth_user_id = user.identity;
+    configurable.langgraph_auth_permissions = internal.auth?.permissions ?? [];
+    configurable.user_id ??= user.identity;
+  }
+  if (run.kwargs.checkpoint_id) configurable.checkpoint_id = run.kwargs.checkpoint_id;
+  if (run.kwargs.checkpoint) Object.assign(configurable, run.kwargs.checkpoint);
+  const tags = [...(assistantConfig.tags ?? []), ...(runConfig.tags ?? [])];
+  const config: Record<string, unknown> = {
+    configurable,
+    metadata: { ...assistant.metadata, ...run.metadata, run_attempt: 1, langgraph_host: "self-hosted" },
+    ...(tags.length ? { tags } : {}),
+  };
+  const recursionLimit = runConfig.recursion_limit ?? assistantConfig.recursion_limit;
+  if (recursionLimit !== undefined) config.recursionLimit = recursionLimit;
+  return { configurable, config };
+}
+
+export async function* executeRun(
+  graph: RunnableGraph,
+  run: Run,
+  assistant: Assistant,
+  internal: RunInternal,
+  signal: AbortSignal,
+): AsyncGenerator<StreamChunk> {
+  const { config } = buildRunConfig(run, assistant, internal);
+  const requested = run.kwargs.stream_mode.length ? run.kwargs.stream_mode : ["values"];
+  const libraryModes = [...new Set(requested.map((m) => LIBRARY_MODE[m]).filter((m): m is string => !!m))];
+  const context = { ...assistant.context, ...((run.kwargs.context as Record<string, unknown> | undefined) ?? {}) };
+  const input = run.kwargs.command ? toCommand(run.kwargs.command) : (run.kwargs.input ?? null);
+  const options: Record<string, unknown> = {
+    ...config,
+    streamMode: libraryModes,
+    subgraphs: run.kwargs.subgraphs,
+    signal,
+    runId: run.run_id,
+    ...(Object.keys(context).length ? { context } : {}),
+    ...(run.kwargs.interrupt_before ? { interruptBefore: run.kwargs.interrupt_before } : {}),
+    ...(run.kwargs.interrupt_after ? { interruptAfter: run.kwargs.interrupt_after } : {}),
+  };
+  const wantsTuple = requested.includes("messages-tuple");
+  const stream = await graph.stream(input, options);
+  for await (const chunk of stream) {
+    // With subgraphs LangGraph yields [namespace, mode, data]; without, [mode, data].
+    const parts = (run.kwargs.subgraphs ? chunk : [[], ...(chunk as unknown[])]) as [string[], string, unknown];
+    const [ns, mode, data] = parts;
+    const name = mode === "messages" && wantsTuple ? "messages" : mode;
+    yield { event: ns.length ? `${name}|${ns.join("|")}` : name, data };
+  }
+}
+
+function toCommand(command: unknown): Command {
+  const c = command as { resume?: unknown; update?: unknown; goto?: unknown };
+  return new Command({
+    ...(c.resume !== undefined ? { resume: c.resume } : {}),
+    ...(c.update !== undefined ? { update: c.update as Record<string, unknown> } : {}),
+    ...(c.goto !== undefined ? { goto: c.goto as string } : {}),
+  });
+}

@@ -1,0 +1,210 @@
+/**
+ * The worker pool: claims pending runs from storage and executes them, `concurrency` at a time.
+ *
+ * Run state machine:
+ *
+ *   pending ──claim──▶ running ──▶ success | error | interrupted (cancel: interrupt)
+ *      ▲                  │  └──▶ (deleted)   (cancel: rollback — the run and its checkpoints go)
+ *      └── restart ───────┘       (a crash leaves `running`; start-up puts it back to `pending`)
+ *
+ * Claims are woken by run creation (no polling delay) and by a timer for the next
+ * `after_seconds` run; a slow fallback tick covers anything else. A run claimed for the
+ * (MAX_ATTEMPTS+1)th time ends `error` without executing. Every failure inside one run is caught
+ * and recorded on that run: nothing a graph, a deleted thread or a webhook does stops a slot.
+ */
+import type { Logger } from "pino";
+import { serialize, toPlain } from "../graphs/serialize.js";
+import type { GraphRegistry } from "../graphs/registry.js";
+import type { Run, RunStatus, Storage } from "../storage/types.js";
+import { interruptsOf, statusAfterRun, toThreadState, type ThreadState } from "../threads/state.js";
+import type { RunBroker } from "./broker.js";
+import { executeRun } from "./executor.js";
+
+export const MAX_ATTEMPTS = 3;
+const FALLBACK_TICK_MS = 5_000;
+
+export type CancelAction = "interrupt" | "rollback";
+
+export class WorkerPool {
+  private active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private claiming = false;
+  private wakeAgain = false;
+  private stopped = true;
+  private dueTimer?: NodeJS.Timeout;
+  private tick?: NodeJS.Timeout;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly graphs: GraphRegistry,
+    private readonly broker: RunBroker,
+    private readonly logger: Logger,
+    private readonly concurrency: number,
+  ) {}
+
+  /** Puts runs a crash left `running` back in the queue, then starts claiming. */
+  async start(): Promise<void> {
+    const requeued = await this.storage.runs.requeueRunning();
+    if (requeued.length) this.logger.info({ runs: requeued }, "resuming runs interrupted by a restart");
+    this.stopped = false;
+    this.tick = setInterval(() => this.wake(), FALLBACK_TICK_MS);
+    this.tick.unref();
+    this.wake();
+  }
+
+  /** Claims as many due runs as there are free slots. Safe to call any number of times. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.claiming = true;
+    void this.fill().finally(() => {
+      this.claiming = false;
+      if (this.wakeAgain) {
+        this.wakeAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  private async fill(): Promise<void> {
+    try {
+      while (!this.stopped && this.active.size < this.concurrency) {
+        const run = await this.storage.runs.claimNext(new Date());
+        if (!run) break;
+        const controller = new AbortController();
+        const done = this.execute(run, run.attempt, controller.signal).finally(() => {
+          this.active.delete(run.run_id);
+          this.wake();
+        });
+        this.active.set(run.run_id, { controller, done });
+      }
+      await this.scheduleDue();
+    } catch (err) {
+      this.logger.error({ err }, "claiming runs failed");
+    }
+  }
+
+  private async scheduleDue(): Promise<void> {
+    const due = await this.storage.runs.nextDueAt();
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    if (!due) return;
+    const delay = Math.max(0, due.getTime() - Date.now());
+    if (delay === 0 && this.active.size >= this.concurrency) return; // a finishing run wakes us
+    this.dueTimer = setTimeout(() => this.wake(), Math.min(delay + 5, FALLBACK_TICK_MS));
+    this.dueTimer.unref();
+  }
+
+  /** Aborts a running run; returns false if this process is not executing it. */
+  abort(runId: string, action: CancelAction): boolean {
+    const entry = this.active.get(runId);
+    if (!entry) return false;
+    entry.controller.abort(action);
+    return true;
+  }
+
+  isRunning(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /**
+   * Stops claiming and waits up to `graceMs` for running runs; runs still going are aborted and
+   * left `running` in storage, so the next start resumes them.
+   */
+  async stop(graceMs = 0): Promise<void> {
+    this.stopped = true;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    if (this.tick) clearInterval(this.tick);
+    const all = Promise.all([...this.active.values()].map((a) => a.done));
+    if (graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    for (const entry of this.active.values()) entry.controller.abort("shutdown");
+    await all;
+  }
+
+  private async execute(run: Run, attempt: number, signal: AbortSignal): Promise<void> {
+    const started = Date.now();
+    this.broker.open(run.run_id);
+    let status: RunStatus = "success";
+    let failed = false;
+    try {
+      this.broker.publish(run.run_id, "metadata", serialize({ run_id: run.run_id, attempt }));
+      if (attempt > MAX_ATTEMPTS) throw new Error(`Run ${run.run_id} exceeded max attempts (${MAX_ATTEMPTS})`);
+      const [assistant, internal] = await Promise.all([
+        this.storage.assistants.get(run.assistant_id),
+        this.storage.runs.getInternal(run.run_id),
+      ]);
+      if (!assistant) throw new Error(`Assistant ${run.assistant_id} no longer exists`);
+      const graph = await this.graphs.get(assistant.graph_id, run.kwargs.config, {
+        checkpointer: this.storage.checkpointer,
+      });
+      for await (const chunk of executeRun(graph, run, assistant, internal ?? { attempt }, signal)) {
+        this.broker.publish(run.run_id, chunk.event, serialize(chunk.data));
+      }
+    } catch (err) {
+      const reason = signal.aborted ? signal.reason : undefined;
+      if (reason === "shutdown") {
+        // Left `running` on purpose: the next start re-queues it and it resumes from its checkpoint.
+        this.broker.finish(run.run_id);
+        return;
+      }
+      if (reason === "interrupt" || reason === "rollback") {
+        status = "interrupted";
+      } else {
+        status = "error";
+        failed = true;
+        const e = err as Error;
+        this.logger.warn({ err, runId: run.run_id, threadId: run.thread_id }, "run failed");
+        this.broker.publish(run.run_id, "error", serialize({ error: e?.name ?? "Error", message: e?.message ?? String(err) }));
+      }
+    }
+    await this.finish(run, status, failed, signal.reason === "rollback");
+    this.logger.debug({ runId: run.run_id, status, ms: Date.now() - started }, "run finished");
+  }
+
+  /** Records the outcome on the run and its thread; never throws (a deleted thread is fine). */
+  private async finish(run: Run, status: RunStatus, failed: boolean, rollback: boolean): Promise<void> {
+    try {
+      if (rollback) {
+        await this.storage.runs.delete(run.run_id);
+      } else {
+        await this.storage.runs.setStatus(run.run_id, status);
+      }
+      const thread = await this.storage.threads.get(run.thread_id);
+      if (thread) {
+        if (run.kwargs.temporary) {
+          await this.storage.threads.delete(run.thread_id);
+        } else {
+          const state = await this.readState(run, thread.config);
+          const more = await this.storage.runs.hasInflight(run.thread_id, run.run_id);
+          await this.storage.threads.setState(run.thread_id, {
+            status: statusAfterRun(state, failed, more),
+            values: state ? toPlain(state.values) : undefined,
+            interrupts: state ? interruptsOf(state) : undefined,
+          });
+        }
+      }
+    } catch (err) {
+      this.logger.error({ err, runId: run.run_id, threadId: run.thread_id }, "recording the run's outcome failed");
+    } finally {
+      this.broker.finish(run.run_id);
+    }
+  }
+
+  private async readState(run: Run, threadConfig: Record<string, unknown>): Promise<ThreadState | null> {
+    try {
+      const graphId = (await this.storage.assistants.get(run.assistant_id))?.graph_id;
+      if (!graphId || !this.graphs.has(graphId)) return null;
+      const graph = await this.graphs.get(graphId, threadConfig, { checkpointer: this.storage.checkpointer });
+      const snapshot = await graph.getState({ configurable: { thread_id: run.thread_id, checkpoint_ns: "" } });
+      return snapshot.config?.configurable?.checkpoint_id ? toThreadState(snapshot) : null;
+    } catch (err) {
+      this.logger.warn({ err, runId: run.run_id }, "reading the thread's state after the run failed");
+      return null;
+    }
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * createServer: wires config, storage, graphs, auth, runs and HTTP into one running server.
+ * Everything lives on the objects built here (no module-level state), so several servers can run
+ * in one process — the tests rely on that.
+ */
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import type { Logger } from "pino";
+import { AssistantService } from "./assistants/service.js";
+import { Authenticator } from "./auth/authenticate.js";
+import { Authorizer } from "./auth/authorize.js";
+import { loadAuthModule, type AuthModule } from "./auth/load.js";
+import { loadProjectEnv } from "./config/env.js";
+import { loadConfig, type ProjectConfig } from "./config/load.js";
+import { GraphRegistry } from "./graphs/registry.js";
+import { buildApp, type App } from "./http/app.js";
+import { createLogger } from "./logging.js";
+import { RunBroker } from "./runs/broker.js";
+import { RunService } from "./runs/service.js";
+import { WorkerPool } from "./runs/worker.js";
+import { openSqliteStorage } from "./storage/sqlite/index.js";
+import type { Storage } from "./storage/types.js";
+import { ThreadService } from "./threads/service.js";
+
+const require = createRequire(import.meta.url);
+
+/** The folder, inside the project, where the embedded database lives. */
+export const DATA_DIR_NAME = ".agent-server";
+
+export interface ServerOptions {
+  /** Path to langgraph.json, or to the folder holding it. Default: the current folder. */
+  config?: string;
+  /** Port to listen on; 0 picks a free one. Default 2024. */
+  port?: number;
+  /** Interface to bind. Default 127.0.0.1. */
+  host?: string;
+  /** `sqlite` (default): a durable file under `<project>/.agent-server/`; `memory`: nothing survives. */
+  storage?: "sqlite" | "memory";
+  /** How many runs execute at once. Default 10. */
+  nJobsPerWorker?: number;
+  /** A pino logger, or a log level for the default one. Default: LOG_LEVEL or "info". */
+  logger?: Logger;
+  logLevel?: string;
+  /** Largest request body in bytes. Default 10 MB. */
+  bodyLimit?: number;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:2024`, with the real port when 0 was asked. */
+  url: string;
+  port: number;
+  config: ProjectConfig;
+  graphs: string[];
+  /** `auth.path` as written in langgraph.json, when an auth module is loaded. */
+  auth?: string;
+  /** Where data lives: a file path, or ":memory:". */
+  dataLocation: string;
+  /** Stops accepting, lets running runs finish within `graceMs` (default 0), closes storage. */
+  close(options?: { graceMs?: number }): Promise<void>;
+  /** The Fastify instance, for tests that inspect routes. */
+  app: App;
+}
+
+export async function createServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const config = loadConfig(options.config ?? process.cwd());
+  const logger = options.logger ?? createLogger({ level: options.logLevel });
+  const env = loadProjectEnv(config);
+  if (env.missingFile) logger.warn(`env file ${env.missingFile} not found; continuing without it`);
+
+  const graphs = await GraphRegistry.load(config.graphs);
+  let authModule: AuthModule | undefined;
+  if (config.auth?.module) authModule = await loadAuthModule(config.auth.module);
+
+  const storage = openStorage(options.storage ?? "sqlite", config, logger);
+  try {
+    const broker = new RunBroker();
+    const authorizer = new Authorizer(authModule?.handlers ?? {}, logger);
+    const authenticator = new Authenticator(authModule, { disableStudioAuth: config.auth?.disableStudioAuth ?? false, logger });
+    const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10);
+    const assistants = new AssistantService(storage, graphs, authorizer, logger);
+    const threads = new ThreadService(storage, graphs, authorizer);
+    const runs = new RunService(storage, graphs, authorizer, broker, worker);
+    await assistants.ensureSystemAssistants();
+
+    const app = await buildApp({
+      logger,
+      authenticator,
+      assistants,
+      threads,
+      runs,
+      info: { version: packageVersion("../package.json"), langgraphVersion: packageVersion("@langchain/langgraph/package.json") },
+      bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+      openapiSecurity: config.auth?.openapi,
+    });
+    await app.listen({ port: options.port ?? 2024, host: options.host ?? "127.0.0.1" });
+    await worker.start();
+
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : (options.port ?? 2024);
+    const host = options.host ?? "127.0.0.1";
+    const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+    let closed: Promise<void> | undefined;
+    return {
+      url: `http://${urlHost}:${port}`,
+      port,
+      config,
+      graphs: graphs.graphs.map((g) => g.graphId),
+      auth: config.auth?.module?.spec,
+      dataLocation: storage.location,
+      app,
+      close(closeOptions = {}) {
+        closed ??= (async () => {
+          await worker.stop(closeOptions.graceMs ?? 0);
+          await app.close();
+          await storage.close();
+        })();
+        return closed;
+      },
+    };
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+}
+
+function openStorage(kind: "sqlite" | "memory", config: ProjectConfig, logger: Logger): Storage {
+  if (kind === "memory") return openSqliteStorage(":memory:");
+  const dir = path.join(config.projectDir, DATA_DIR_NAME);
+  ensureGitignored(config.projectDir, logger);
+  return openSqliteStorage(path.join(dir, "agent-server.db"));
+}
+
+/** Adds the data folder to the project's .gitignore the first time (creating the file if needed). */
+function ensureGitignored(projectDir: string, logger: Logger): void {
+  const file = path.join(projectDir, ".gitignore");
+  const line = `${DATA_DIR_NAME}/`;
+  try {
+    const current = existsSync(file) ? readFileSync(file, "utf8") : null;
+    if (current?.split(/\r?\n/).some((l) => l.trim() === line || l.trim() === DATA_DIR_NAME)) return;
+    if (current === null) writeFileSync(file, `${line}\n`);
+    else appendFileSync(file, `${current.endsWith("\n") || current === "" ? "" : "\n"}${line}\n`);
+    logger.info(`added ${line} to ${file}`);
+  } catch (err) {
+    logger.warn({ err }, `could not add ${line} to ${file}`);
+  }
+}
+
+function packageVersion(specifier: string): string {
+  try {
+    return (require(specifier) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Turns a metadata filter (authorization filters and search `metadata`) into a SQL condition on a
+ * JSON `metadata` column, so filtering happens in the database and pagination counts stay right.
+ * Semantics (shared with the in-process matcher in ../metadata-filter.ts): keys are ANDed; a
+ * scalar or `{$eq}` means equality; `{$contains: v | v[]}` means the field is an array holding
+ * every value; a nested object means JSON equality.
+ */
+import type { MetadataFilter } from "../types.js";
+
+export interface SqlCondition {
+  sql: string;
+  params: unknown[];
+}
+
+export function metadataFilterSql(column: string, filter: MetadataFilter | undefined): SqlCondition {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const [key, expected] of Object.entries(filter ?? {})) {
+    const jsonPath = `$."${key.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+    if (isOperator(expected, "$contains")) {
+      const values = Array.isArray(expected.$contains) ? expected.$contains : [expected.$contains];
+      for (const v of values) {
+        params.push(jsonPath);
+        parts.push(`EXISTS (SELECT 1 FROM json_each(${column}, ?) WHERE ${scalarMatch("value", "type", v, params)})`);
+      }
+    } else {
+      const value = isOperator(expected, "$eq") ? expected.$eq : expected;
+      parts.push(scalarAt(column, jsonPath, value, params));
+    }
+  }
+  return { sql: parts.length ? parts.join(" AND ") : "1", params };
+}
+
+function isOperator<K extends string>(value: unknown, op: K): value is Record<K, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && op in value;
+}
+
+function scalarAt(column: string, jsonPath: string, value: unknown, params: unknown[]): string {
+  const extract = `json_extract(${column}, ?)`;
+  const type = `json_type(${column}, ?)`;
+  if (value === null) {
+    params.push(jsonPath);
+    return `${type} = 'null'`;
+  }
+  if (typeof value === "boolean") {
+    params.push(jsonPath);
+    return `${type} = '${value ? "true" : "false"}'`;
+  }
+  if (typeof value === "string") {
+    params.push(jsonPath, jsonPath, value);
+    return `(${type} = 'text' AND ${extract} = ?)`;
+  }
+  if (typeof value === "number") {
+    params.push(jsonPath, jsonPath, value);
+    return `(${type} IN ('integer','real') AND ${extract} = ?)`;
+  }
+  // Objects and arrays: equal when their canonical JSON texts are equal.
+  params.push(jsonPath, JSON.stringify(value));
+  return `json(json_extract(${column}, ?)) = json(?)`;
+}
+
+function scalarMatch(valueCol: string, typeCol: string, v: unknown, params: unknown[]): string {
+  if (v === null) return `${typeCol} = 'null'`;
+  if (typeof v === "boolean") return `${typeCol} = '${v ? "true" : "false"}'`;
+  if (typeof v === "string") {
+    params.push(v);
+    return `(${typeCol} = 'text' AND ${valueCol} = ?)`;
+  }
+  if (typeof v === "number") {
+    params.push(v);
+    return `(${typeCol} IN ('integer','real') AND ${valueCol} = ?)`;
+  }
+  params.push(JSON.stringify(v));
+  return `json(${valueCol}) = json(?)`;
+}

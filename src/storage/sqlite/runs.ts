@@ -1,0 +1,169 @@
+import type {
+  CreateRunInput,
+  CreateRunResult,
+  Run,
+  RunInternal,
+  RunRepository,
+  RunStatus,
+} from "../types.js";
+import type { Db } from "./database.js";
+import { fromJson, toJson } from "./json-columns.js";
+import type { SqliteThreads } from "./threads.js";
+
+interface RunRow {
+  run_id: string;
+  thread_id: string;
+  assistant_id: string;
+  status: RunStatus;
+  metadata: string;
+  kwargs: string;
+  multitask_strategy: Run["multitask_strategy"];
+  created_at: string;
+  updated_at: string;
+  due_at: string;
+  attempt: number;
+  auth: string | null;
+}
+
+function toRun(row: RunRow): Run {
+  return {
+    run_id: row.run_id,
+    thread_id: row.thread_id,
+    assistant_id: row.assistant_id,
+    status: row.status,
+    metadata: fromJson(row.metadata),
+    kwargs: fromJson(row.kwargs),
+    multitask_strategy: row.multitask_strategy,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export class SqliteRuns implements RunRepository {
+  private readonly insert;
+  private readonly inflight;
+  private readonly byId;
+  private readonly claimCandidate;
+  private readonly markRunning;
+  private readonly updateStatus;
+  private readonly touchThread;
+
+  constructor(
+    private readonly db: Db,
+    private readonly threads: SqliteThreads,
+  ) {
+    this.insert = db.prepare(
+      `INSERT INTO runs (run_id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy, created_at, updated_at, due_at, attempt, auth)
+       VALUES (@run_id, @thread_id, @assistant_id, @status, @metadata, @kwargs, @multitask_strategy, @created_at, @updated_at, @due_at, @attempt, @auth)`,
+    );
+    this.inflight = db.prepare<[string], RunRow>(
+      `SELECT * FROM runs WHERE thread_id = ? AND status IN ('pending','running') ORDER BY created_at, rowid`,
+    );
+    this.byId = db.prepare<[string], RunRow>(`SELECT * FROM runs WHERE run_id = ?`);
+    // Oldest due run whose thread is not already running one: one active run per thread.
+    this.claimCandidate = db.prepare<[string], RunRow>(
+      `SELECT r.* FROM runs r
+       WHERE r.status = 'pending' AND r.due_at <= ?
+         AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')
+       ORDER BY r.due_at, r.rowid LIMIT 1`,
+    );
+    this.markRunning = db.prepare(
+      `UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = ? WHERE run_id = ? AND status = 'pending'`,
+    );
+    this.updateStatus = db.prepare(`UPDATE runs SET status = ?, updated_at = ? WHERE run_id = ?`);
+    this.touchThread = db.prepare(
+      `UPDATE threads SET status = 'busy', metadata = json_patch(metadata, ?), config = ?, updated_at = ? WHERE thread_id = ?`,
+    );
+  }
+
+  async create(input: CreateRunInput): Promise<CreateRunResult> {
+    const { run, internal } = input;
+    return this.db
+      .transaction((): CreateRunResult => {
+        const now = run.created_at;
+        if (!this.threads.getSync(run.thread_id)) {
+          if (!input.createThreadWith) return { kind: "thread_missing" };
+          this.threads.createSync({ thread_id: run.thread_id, metadata: input.createThreadWith }, now);
+        }
+        const inflight = this.inflight.all(run.thread_id).map(toRun);
+        if (run.multitask_strategy === "reject" && inflight.length > 0) return { kind: "busy", inflight };
+        this.insert.run({
+          ...run,
+          metadata: toJson(run.metadata),
+          kwargs: toJson(run.kwargs),
+          due_at: now,
+          attempt: internal.attempt,
+          auth: internal.auth ? toJson(internal.auth) : null,
+        });
+        this.touchThread.run(toJson(input.threadMetadata), toJson(input.threadConfig), now, run.thread_id);
+        return { kind: "created", run, inflight };
+      })
+      .immediate();
+  }
+
+  async get(runId: string, threadId?: string): Promise<Run | null> {
+    const row = this.byId.get(runId);
+    if (!row || (threadId !== undefined && row.thread_id !== threadId)) return null;
+    return toRun(row);
+  }
+
+  async getInternal(runId: string): Promise<RunInternal | null> {
+    const row = this.byId.get(runId);
+    return row ? { attempt: row.attempt, auth: fromJson(row.auth) } : null;
+  }
+
+  async listByThread(
+    threadId: string,
+    query: { limit: number; offset: number; status?: RunStatus },
+  ): Promise<Run[]> {
+    const rows = this.db
+      .prepare<unknown[], RunRow>(
+        `SELECT * FROM runs WHERE thread_id = ? ${query.status ? "AND status = ?" : ""}
+         ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
+      )
+      .all(...[threadId, ...(query.status ? [query.status] : []), query.limit, query.offset]);
+    return rows.map(toRun);
+  }
+
+  async claimNext(now: Date): Promise<(Run & { attempt: number }) | null> {
+    return this.db
+      .transaction(() => {
+        const stamp = now.toISOString();
+        const row = this.claimCandidate.get(stamp);
+        if (!row) return null;
+        this.markRunning.run(stamp, row.run_id);
+        return { ...toRun(row), status: "running" as const, updated_at: stamp, attempt: row.attempt + 1 };
+      })
+      .immediate();
+  }
+
+  async setStatus(runId: string, status: RunStatus): Promise<boolean> {
+    return this.updateStatus.run(status, new Date().toISOString(), runId).changes > 0;
+  }
+
+  async hasInflight(threadId: string, exceptRunId?: string): Promise<boolean> {
+    return this.inflight.all(threadId).some((r) => r.run_id !== exceptRunId);
+  }
+
+  async requeueRunning(): Promise<string[]> {
+    return this.db.transaction(() => {
+      const ids = this.db
+        .prepare<[], { run_id: string }>(`SELECT run_id FROM runs WHERE status = 'running'`)
+        .all()
+        .map((r) => r.run_id);
+      this.db.prepare(`UPDATE runs SET status = 'pending', updated_at = ? WHERE status = 'running'`).run(new Date().toISOString());
+      return ids;
+    })();
+  }
+
+  async nextDueAt(): Promise<Date | null> {
+    const row = this.db
+      .prepare<[], { due: string | null }>(`SELECT min(due_at) AS due FROM runs WHERE status = 'pending'`)
+      .get();
+    return row?.due ? new Date(row.due) : null;
+  }
+
+  async delete(runId: string): Promise<boolean> {
+    return this.db.prepare(`DELETE FROM runs WHERE run_id = ?`).run(runId).changes > 0;
+  }
+}

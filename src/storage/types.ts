@@ -1,0 +1,171 @@
+/**
+ * The storage contract: what the services need from a backend, one interface per repository.
+ * Every method is async so a network database (Postgres, later) can implement the same contract.
+ * `get`-style methods return `null` when nothing matches; they never throw for "not found".
+ * Records use the wire's snake_case so they can be returned to clients as they are.
+ * Authorization filters (see `MetadataFilter`) are applied by the backend, so a hidden record
+ * behaves exactly like a missing one.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Metadata = Record<string, unknown>;
+
+export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
+export type RunStatus = "pending" | "running" | "success" | "error" | "timeout" | "interrupted";
+export type MultitaskStrategy = "reject" | "interrupt" | "rollback" | "enqueue";
+export type IfExists = "raise" | "do_nothing";
+
+/**
+ * A filter returned by an authorization handler, matched against a record's `metadata`.
+ * Keys are ANDed. A value is either a scalar (equality), `{$eq: v}`, or `{$contains: v | v[]}`
+ * (the metadata field is an array holding every given value).
+ */
+export type MetadataFilter = Record<string, unknown>;
+
+export interface Assistant {
+  assistant_id: string;
+  graph_id: string;
+  config: Record<string, unknown>;
+  context: Record<string, unknown>;
+  metadata: Metadata;
+  name: string;
+  description: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Thread {
+  thread_id: string;
+  created_at: string;
+  updated_at: string;
+  metadata: Metadata;
+  status: ThreadStatus;
+  config: Record<string, unknown>;
+  values?: unknown;
+  interrupts?: Record<string, unknown[]>;
+}
+
+/** What a run was asked to do; stored as `kwargs` and returned as such. */
+export interface RunKwargs {
+  input?: unknown;
+  command?: unknown;
+  config: Record<string, unknown>;
+  context?: unknown;
+  stream_mode: string[];
+  interrupt_before?: string[] | "*";
+  interrupt_after?: string[] | "*";
+  webhook?: string;
+  feedback_keys?: string[];
+  temporary: boolean;
+  subgraphs: boolean;
+  resumable: boolean;
+  checkpoint_id?: string;
+  checkpoint?: Record<string, unknown>;
+}
+
+export interface Run {
+  run_id: string;
+  thread_id: string;
+  assistant_id: string;
+  status: RunStatus;
+  metadata: Metadata;
+  kwargs: RunKwargs;
+  multitask_strategy: MultitaskStrategy;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The server-side part of a run that clients never see. */
+export interface RunInternal {
+  /** How many times a worker has started this run (restart recovery caps it). */
+  attempt: number;
+  /** The authenticated user, for graphs (`config.configurable.langgraph_auth_user`). */
+  auth?: { user: Record<string, unknown>; permissions: string[] } | null;
+}
+
+export interface AssistantRepository {
+  /** Creates the assistant unless its id exists; returns the stored one either way. */
+  put(assistant: Assistant, ifExists: IfExists): Promise<{ assistant: Assistant; created: boolean }>;
+  get(assistantId: string, filter?: MetadataFilter): Promise<Assistant | null>;
+  search(query: {
+    graphId?: string;
+    metadata?: Metadata;
+    limit: number;
+    offset: number;
+    filter?: MetadataFilter;
+  }): Promise<{ items: Assistant[]; total: number }>;
+}
+
+export interface ThreadRepository {
+  /** With `ifExists: "do_nothing"` an existing thread is returned untouched (`created: false`). */
+  create(
+    thread: { thread_id: string; metadata: Metadata },
+    ifExists: IfExists,
+    filter?: MetadataFilter,
+  ): Promise<{ thread: Thread; created: boolean }>;
+  get(threadId: string, filter?: MetadataFilter): Promise<Thread | null>;
+  /** Records what the last run left behind: status, and the values/interrupts from its checkpoint. */
+  setState(
+    threadId: string,
+    update: { status: ThreadStatus; values?: unknown; interrupts?: Record<string, unknown[]> },
+  ): Promise<void>;
+  delete(threadId: string): Promise<boolean>;
+}
+
+export interface CreateRunInput {
+  run: Run;
+  internal: RunInternal;
+  /** Create the thread when it is missing (`if_not_exists: "create"`), with this metadata. */
+  createThreadWith?: Metadata;
+  /** Metadata merged into the thread: the graph and assistant the run uses. */
+  threadMetadata: Metadata;
+  /** The thread's config, as the run configures it (without any auth user). */
+  threadConfig: Record<string, unknown>;
+}
+
+export type CreateRunResult =
+  | { kind: "created"; run: Run; inflight: Run[] }
+  | { kind: "thread_missing" }
+  | { kind: "busy"; inflight: Run[] };
+
+export interface RunRepository {
+  /**
+   * Atomically: checks the thread (creating it if asked), applies the multitask strategy's
+   * precondition (`reject` refuses when a run is pending or running), inserts the run as
+   * `pending` and marks the thread busy. Returns the runs that were in flight.
+   */
+  create(input: CreateRunInput): Promise<CreateRunResult>;
+  get(runId: string, threadId?: string): Promise<Run | null>;
+  getInternal(runId: string): Promise<RunInternal | null>;
+  listByThread(threadId: string, query: { limit: number; offset: number; status?: RunStatus }): Promise<Run[]>;
+  /**
+   * Claims the oldest pending run that is due and whose thread has no running run, marks it
+   * `running` and bumps its attempt. Two concurrent claims never return the same run.
+   */
+  claimNext(now: Date): Promise<(Run & { attempt: number }) | null>;
+  /** Sets a run's final (or pending) status; returns false if the run no longer exists. */
+  setStatus(runId: string, status: RunStatus): Promise<boolean>;
+  /** Whether the thread still has pending or running runs (other than `exceptRunId`). */
+  hasInflight(threadId: string, exceptRunId?: string): Promise<boolean>;
+  /** Runs left `running` by a crash go back to `pending`; returns their ids. */
+  requeueRunning(): Promise<string[]>;
+  /** Earliest `created_at` among pending runs, for the worker's timer (after_seconds). */
+  nextDueAt(): Promise<Date | null>;
+  delete(runId: string): Promise<boolean>;
+}
+
+/**
+ * One backend: the three repositories plus LangGraph's own checkpointer, all on one database so
+ * a thread's rows and its checkpoints live and die together.
+ */
+export interface Storage {
+  assistants: AssistantRepository;
+  threads: ThreadRepository;
+  runs: RunRepository;
+  /** A LangGraph `BaseCheckpointSaver` bound to this backend. */
+  checkpointer: import("@langchain/langgraph-checkpoint").BaseCheckpointSaver;
+  /** Where data lives, for the banner (`":memory:"` for in-memory). */
+  location: string;
+  close(): Promise<void>;
+}

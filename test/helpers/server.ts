@@ -1,0 +1,40 @@
+/** Starts a real server on port 0 for a test, and SDK clients that talk to it. */
+import { Client } from "@langchain/langgraph-sdk";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createServer, type RunningServer, type ServerOptions } from "../../src/server.js";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export function fixture(name: string): string {
+  return path.join(REPO_ROOT, "test/fixtures", name);
+}
+
+export async function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
+  return createServer({ config: REPO_ROOT, port: 0, storage: "memory", logLevel: "silent", ...options });
+}
+
+/** An SDK client with retries off, so a 5xx fails the test instead of being retried. */
+export function sdkClient(url: string, token?: string, headers: Record<string, string> = {}): Client {
+  return new Client({
+    apiUrl: url,
+    defaultHeaders: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    callerOptions: { maxRetries: 0 },
+  });
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
+}
