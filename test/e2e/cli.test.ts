@@ -1,0 +1,86 @@
+/** The CLI itself: flags, the dev server on the demo project, and stopping with SIGINT. */
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { BIN, runCli, startDev } from "../helpers/cli.js";
+import { REPO_ROOT } from "../helpers/server.js";
+import { passTutorialFlow } from "../helpers/tutorial-flow.js";
+
+const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
+const tmp = mkdtempSync(path.join(os.tmpdir(), "agent-server-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("agent-server CLI", () => {
+  it("prints help and version", async () => {
+    const help = await runCli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("dev");
+    const devHelp = await runCli(["dev", "--help"]);
+    for (const flag of ["--port", "--host", "--config", "--no-browser", "--n-jobs-per-worker"]) {
+      expect(devHelp.stdout).toContain(flag);
+    }
+    const v = await runCli(["--version"]);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toBe(version);
+  });
+
+  it("rejects a bad flag with one line and exit code 2", async () => {
+    const bad = await runCli(["dev", "--port", "abc"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toContain("--port");
+    const unknown = await runCli(["dev", "--frobnicate"]);
+    expect(unknown.code).toBe(2);
+  });
+
+  it("serves the demo project on --port 0, passes the tutorial flow, and exits 0 on SIGINT", async () => {
+    // A copy of the demo project, so the test's data does not land in the checkout.
+    const project = path.join(tmp, "demo");
+    cpSync(path.join(REPO_ROOT, "examples"), path.join(project, "examples"), { recursive: true });
+    cpSync(path.join(REPO_ROOT, "langgraph.json"), path.join(project, "langgraph.json"));
+    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
+    const dev = await startDev(process.execPath, [BIN, "dev", "--no-browser", "--port", "0", "--config", project], {
+      cwd: REPO_ROOT,
+    });
+    try {
+      expect(dev.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(dev.url).not.toMatch(/:0$/);
+      expect(dev.output()).toContain("Studio: https://smith.langchain.com/studio/?baseUrl=" + dev.url);
+      await passTutorialFlow(dev.url);
+    } finally {
+      expect(await dev.stop("SIGINT")).toEqual({ code: 0, signal: null });
+    }
+    expect(readFileSync(path.join(project, ".gitignore"), "utf8")).toContain(".agent-server/");
+  });
+
+  describe("bad configuration stops start-up with one line naming the file and key (exit 1)", () => {
+    const cases: Array<[string, Record<string, string>, RegExp]> = [
+      ["missing langgraph.json", {}, /langgraph\.json: file not found/],
+      ["invalid JSON", { "langgraph.json": "{ nope" }, /langgraph\.json: invalid JSON/],
+      ["no graphs key", { "langgraph.json": "{}" }, /"graphs" is required/],
+      ["graph spec without ':'", { "langgraph.json": JSON.stringify({ graphs: { agent: "./graph.ts" } }), "graph.ts": "" }, /"graphs\.agent" must be "<file>:<export>"/],
+      ["missing graph file", { "langgraph.json": JSON.stringify({ graphs: { agent: "./nope.ts:graph" } }) }, /"graphs\.agent" points to \.\/nope\.ts, which does not exist/],
+      ["missing graph export", { "langgraph.json": JSON.stringify({ graphs: { agent: "./graph.ts:graph" } }), "graph.ts": "export const other = 1;" }, /"graphs\.agent": .*graph\.ts has no export named "graph"/],
+      ["export that is not a graph", { "langgraph.json": JSON.stringify({ graphs: { agent: "./graph.ts:graph" } }), "graph.ts": "export const graph = { hello: 1 };" }, /"graphs\.agent": export "graph" of .*graph\.ts is not a LangGraph graph/],
+      [
+        "auth export that is not an Auth object",
+        {
+          "langgraph.json": JSON.stringify({ graphs: { agent: `${path.join(REPO_ROOT, "examples/agent/graph.ts")}:graph` }, auth: { path: "./auth.ts:auth" } }),
+          "auth.ts": "export const auth = { authenticate() {} };",
+        },
+        /"auth\.path": export "auth" of .*auth\.ts is not an Auth object/,
+      ],
+      ["bad auth key type", { "langgraph.json": JSON.stringify({ graphs: {}, auth: { disable_studio_auth: 3 } }) }, /"auth\.disable_studio_auth"/],
+    ];
+    it.each(cases)("%s", async (_name, files, expected) => {
+      const dir = mkdtempSync(path.join(tmp, "bad-"));
+      for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+      const result = await runCli(["dev", "--no-browser", "--port", "0", "--config", dir]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(expected);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    });
+  });
+});
