@@ -44,6 +44,8 @@ export interface ServerOptions {
   logLevel?: string;
   /** Largest request body in bytes. Default 10 MB. */
   bodyLimit?: number;
+  /** `dev` (default) adds `POST /internal/truncate` for integration suites. */
+  mode?: "dev" | "production";
 }
 
 /** A running server. */
@@ -80,7 +82,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     const authenticator = new Authenticator(authModule, { disableStudioAuth: config.auth?.disableStudioAuth ?? false, logger });
     const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10);
     const assistants = new AssistantService(storage, graphs, authorizer, logger);
-    const threads = new ThreadService(storage, graphs, authorizer);
+    const threads = new ThreadService(storage, graphs, authorizer, (threadId) => worker.stopThreadRuns(threadId));
     const runs = new RunService(storage, graphs, authorizer, broker, worker);
     await assistants.ensureSystemAssistants();
 
@@ -93,6 +95,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       info: { version: packageVersion("../package.json"), langgraphVersion: packageVersion("@langchain/langgraph/package.json") },
       bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
       openapiSecurity: config.auth?.openapi,
+      truncate: (options.mode ?? "dev") === "dev" ? (opts) => storage.truncate(opts) : undefined,
     });
     await app.listen({ port: options.port ?? 2024, host: options.host ?? "127.0.0.1" });
     await worker.start();

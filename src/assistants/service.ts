@@ -1,13 +1,48 @@
 /**
- * Assistants: system assistants (one per graph) and the read side the runs need. Every call is
- * authorized here, before storage is touched; a filter the handler returns goes down to storage.
+ * Assistants: system assistants (one per graph) and the whole assistants API. Every call is
+ * authorized here, before storage is touched; a filter the handler returns goes down to storage,
+ * so a hidden assistant behaves exactly like a missing one.
  */
 import type { Logger } from "pino";
+import { v7 as uuidv7 } from "uuid";
 import type { AuthContext } from "../auth/authenticate.js";
 import type { Authorizer } from "../auth/authorize.js";
 import { NotFound } from "../errors.js";
-import type { GraphRegistry } from "../graphs/registry.js";
-import type { Assistant, Metadata, Storage } from "../storage/types.js";
+import { drawGraph, graphSchemas, subgraphSchemas, type GraphSchemas } from "../graphs/introspect.js";
+import type { GraphRegistry, RunnableGraph } from "../graphs/registry.js";
+import type { Assistant, AssistantSearchQuery, AssistantVersion, IfExists, Metadata, Page, Storage } from "../storage/types.js";
+
+export interface AssistantCreateBody {
+  graph_id: string;
+  assistant_id?: string;
+  config?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+  metadata?: Metadata;
+  if_exists?: IfExists;
+  name?: string;
+  description?: string | null;
+}
+
+export interface AssistantPatchBody {
+  graph_id?: string;
+  config?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+  metadata?: Metadata;
+  name?: string;
+  description?: string | null;
+}
+
+export interface AssistantSearchBody {
+  graph_id?: string;
+  metadata?: Metadata;
+  name?: string;
+  limit: number;
+  offset: number;
+  sort_by?: AssistantSearchQuery["sortBy"];
+  sort_order?: AssistantSearchQuery["sortOrder"];
+}
+
+const NOT_FOUND = "Assistant not found";
 
 export class AssistantService {
   constructor(
@@ -21,8 +56,7 @@ export class AssistantService {
   async ensureSystemAssistants(): Promise<void> {
     const seeds = parseLanggraphConfigEnv(process.env.LANGGRAPH_CONFIG, this.logger);
     for (const g of this.graphs.graphs) {
-      const seed = seeds[g.graphId] ?? {};
-      const { context, ...config } = seed as { context?: Record<string, unknown> } & Record<string, unknown>;
+      const { context, ...config } = (seeds[g.graphId] ?? {}) as { context?: Record<string, unknown> } & Record<string, unknown>;
       const now = new Date().toISOString();
       await this.storage.assistants.put(
         {
@@ -42,27 +76,130 @@ export class AssistantService {
     }
   }
 
+  async create(auth: AuthContext | null, body: AssistantCreateBody): Promise<Assistant> {
+    if (!this.graphs.has(body.graph_id)) throw new NotFound(`Graph "${body.graph_id}" not found`);
+    const value = {
+      assistant_id: body.assistant_id ?? uuidv7(),
+      graph_id: body.graph_id,
+      config: body.config ?? {},
+      context: body.context ?? {},
+      metadata: { ...(body.metadata ?? {}) },
+      if_exists: body.if_exists ?? "raise",
+      name: body.name ?? "Untitled",
+      description: body.description ?? null,
+    };
+    const filter = await this.authorizer.authorize(auth, "assistants", "create", value);
+    const now = new Date().toISOString();
+    const { assistant } = await this.storage.assistants.put(
+      {
+        assistant_id: value.assistant_id,
+        graph_id: value.graph_id,
+        config: value.config,
+        context: value.context,
+        metadata: value.metadata ?? {},
+        name: value.name,
+        description: value.description,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      },
+      value.if_exists,
+      filter,
+    );
+    return assistant;
+  }
+
   async get(auth: AuthContext | null, idOrGraph: string): Promise<Assistant> {
     const assistantId = this.graphs.resolveAssistantId(idOrGraph);
     const filter = await this.authorizer.authorize(auth, "assistants", "read", { assistant_id: assistantId });
     const assistant = await this.storage.assistants.get(assistantId, filter);
-    if (!assistant) throw new NotFound("Assistant not found");
+    if (!assistant) throw new NotFound(NOT_FOUND);
     return assistant;
   }
 
-  async search(
-    auth: AuthContext | null,
-    query: { graph_id?: string; metadata?: Metadata; limit: number; offset: number },
-  ): Promise<{ items: Assistant[]; total: number }> {
-    const value = { graph_id: query.graph_id, metadata: query.metadata ?? {}, limit: query.limit, offset: query.offset };
+  async update(auth: AuthContext | null, idOrGraph: string, body: AssistantPatchBody): Promise<Assistant> {
+    const assistantId = this.graphs.resolveAssistantId(idOrGraph);
+    if (body.graph_id !== undefined && !this.graphs.has(body.graph_id)) throw new NotFound(`Graph "${body.graph_id}" not found`);
+    const value = { assistant_id: assistantId, ...body, metadata: { ...(body.metadata ?? {}) } };
+    const filter = await this.authorizer.authorize(auth, "assistants", "update", value);
+    // The handler may have stamped metadata (value.metadata): that is what gets merged.
+    const updated = await this.storage.assistants.update(assistantId, { ...body, metadata: value.metadata }, filter);
+    if (!updated) throw new NotFound(NOT_FOUND);
+    return updated;
+  }
+
+  async delete(auth: AuthContext | null, idOrGraph: string, deleteThreads: boolean): Promise<string> {
+    const assistantId = this.graphs.resolveAssistantId(idOrGraph);
+    const filter = await this.authorizer.authorize(auth, "assistants", "delete", { assistant_id: assistantId });
+    if (!(await this.storage.assistants.delete(assistantId, { deleteThreads, filter }))) throw new NotFound(NOT_FOUND);
+    return assistantId;
+  }
+
+  async search(auth: AuthContext | null, body: AssistantSearchBody): Promise<Page<Assistant>> {
+    const value = { graph_id: body.graph_id, metadata: body.metadata ?? {}, limit: body.limit, offset: body.offset };
     const filter = await this.authorizer.authorize(auth, "assistants", "search", value);
     return this.storage.assistants.search({
-      graphId: query.graph_id,
-      metadata: query.metadata,
-      limit: query.limit,
-      offset: query.offset,
+      graphId: body.graph_id,
+      metadata: body.metadata,
+      name: body.name,
+      limit: body.limit,
+      offset: body.offset,
+      sortBy: body.sort_by,
+      sortOrder: body.sort_order,
       filter,
     });
+  }
+
+  async count(auth: AuthContext | null, body: { graph_id?: string; metadata?: Metadata; name?: string }): Promise<number> {
+    const value = { graph_id: body.graph_id, metadata: body.metadata ?? {}, limit: 0, offset: 0 };
+    const filter = await this.authorizer.authorize(auth, "assistants", "search", value);
+    return this.storage.assistants.count({ graphId: body.graph_id, metadata: body.metadata, name: body.name, filter });
+  }
+
+  async versions(
+    auth: AuthContext | null,
+    idOrGraph: string,
+    query: { limit: number; offset: number; metadata?: Metadata },
+  ): Promise<AssistantVersion[]> {
+    const assistantId = this.graphs.resolveAssistantId(idOrGraph);
+    const filter = await this.authorizer.authorize(auth, "assistants", "read", { assistant_id: assistantId });
+    const versions = await this.storage.assistants.listVersions(assistantId, { ...query, filter });
+    if (versions.length === 0 && !(await this.storage.assistants.get(assistantId, filter))) {
+      throw new NotFound(`Assistant "${assistantId}" not found.`);
+    }
+    return versions;
+  }
+
+  async setLatest(auth: AuthContext | null, idOrGraph: string, version: number): Promise<Assistant> {
+    const assistantId = this.graphs.resolveAssistantId(idOrGraph);
+    const filter = await this.authorizer.authorize(auth, "assistants", "update", { assistant_id: assistantId, version });
+    if (!(await this.storage.assistants.get(assistantId, filter))) throw new NotFound(NOT_FOUND);
+    const updated = await this.storage.assistants.setLatest(assistantId, version, filter);
+    if (!updated) throw new NotFound("Assistant version not found");
+    return updated;
+  }
+
+  /** The assistant's graph, built with its config (factories see it), for introspection. */
+  private async graphOf(auth: AuthContext | null, idOrGraph: string): Promise<{ assistant: Assistant; graph: RunnableGraph }> {
+    const assistant = await this.get(auth, idOrGraph);
+    if (!this.graphs.has(assistant.graph_id)) throw new NotFound(`Graph "${assistant.graph_id}" not found`);
+    const graph = await this.graphs.get(assistant.graph_id, assistant.config, {});
+    return { assistant, graph };
+  }
+
+  async drawGraph(auth: AuthContext | null, idOrGraph: string, xray: boolean | number): Promise<Record<string, unknown>> {
+    const { graph } = await this.graphOf(auth, idOrGraph);
+    return drawGraph(graph, xray);
+  }
+
+  async schemas(auth: AuthContext | null, idOrGraph: string): Promise<GraphSchemas & { graph_id: string }> {
+    const { assistant, graph } = await this.graphOf(auth, idOrGraph);
+    return { graph_id: assistant.graph_id, ...graphSchemas(graph) };
+  }
+
+  async subgraphs(auth: AuthContext | null, idOrGraph: string, namespace: string | undefined, recurse: boolean) {
+    const { graph } = await this.graphOf(auth, idOrGraph);
+    return subgraphSchemas(graph, namespace, recurse);
   }
 }
 

@@ -18,6 +18,7 @@ import type { ThreadService } from "../threads/service.js";
 import { handleError } from "./errors.js";
 import { isPublicRequest } from "./public-routes.js";
 import { assistantRoutes } from "./routes/assistants.js";
+import { internalRoutes } from "./routes/internal.js";
 import { metaRoutes } from "./routes/meta.js";
 import { runRoutes } from "./routes/runs.js";
 import { threadRoutes } from "./routes/threads.js";
@@ -42,6 +43,8 @@ export interface AppDeps {
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
   openapiSecurity?: Record<string, unknown>;
+  /** Present in dev mode only: backs `POST /internal/truncate`. */
+  truncate?: (options: { runs: boolean; threads: boolean; assistants: boolean; checkpointer: boolean; store: boolean }) => Promise<void>;
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -112,5 +115,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   assistantRoutes(app, deps);
   threadRoutes(app, deps);
   runRoutes(app, deps);
+  internalRoutes(app, deps);
   return app;
 }

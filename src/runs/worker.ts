@@ -26,7 +26,7 @@ const FALLBACK_TICK_MS = 5_000;
 export type CancelAction = "interrupt" | "rollback";
 
 export class WorkerPool {
-  private active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private active = new Map<string, { threadId: string; controller: AbortController; done: Promise<void> }>();
   private claiming = false;
   private wakeAgain = false;
   private stopped = true;
@@ -78,7 +78,7 @@ export class WorkerPool {
           this.active.delete(run.run_id);
           this.wake();
         });
-        this.active.set(run.run_id, { controller, done });
+        this.active.set(run.run_id, { threadId: run.thread_id, controller, done });
       }
       await this.scheduleDue();
     } catch (err) {
@@ -102,6 +102,13 @@ export class WorkerPool {
     if (!entry) return false;
     entry.controller.abort(action);
     return true;
+  }
+
+  /** Aborts every run this process executes on the thread and waits until they have stopped. */
+  async stopThreadRuns(threadId: string): Promise<void> {
+    const entries = [...this.active.values()].filter((a) => a.threadId === threadId);
+    for (const entry of entries) entry.controller.abort("interrupt");
+    await Promise.all(entries.map((e) => e.done));
   }
 
   isRunning(runId: string): boolean {

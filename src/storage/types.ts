@@ -84,33 +84,114 @@ export interface RunInternal {
   auth?: { user: Record<string, unknown>; permissions: string[] } | null;
 }
 
+export type SortOrder = "asc" | "desc";
+
+/** A page of results and the total that matched (for `X-Pagination-Total`). */
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface AssistantSearchQuery {
+  graphId?: string;
+  /** Containment: every key must equal the assistant's metadata value. */
+  metadata?: Metadata;
+  /** Case-insensitive substring of the name. */
+  name?: string;
+  limit: number;
+  offset: number;
+  sortBy?: "assistant_id" | "graph_id" | "name" | "created_at" | "updated_at";
+  sortOrder?: SortOrder;
+  filter?: MetadataFilter;
+}
+
+export interface AssistantVersion {
+  assistant_id: string;
+  version: number;
+  graph_id: string;
+  config: Record<string, unknown>;
+  context: Record<string, unknown>;
+  metadata: Metadata;
+  name: string;
+  description: string | null;
+  created_at: string;
+}
+
+export interface AssistantPatch {
+  graph_id?: string;
+  config?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+  /** Merged into the stored metadata. */
+  metadata?: Metadata;
+  name?: string;
+  description?: string | null;
+}
+
 export interface AssistantRepository {
-  /** Creates the assistant unless its id exists; returns the stored one either way. */
-  put(assistant: Assistant, ifExists: IfExists): Promise<{ assistant: Assistant; created: boolean }>;
+  /**
+   * Creates the assistant (version 1, with its first version row). With `ifExists: "raise"` an
+   * existing id is a Conflict; with `"do_nothing"` the stored one is returned (`created: false`),
+   * unless `filter` hides it, which is a Conflict too.
+   */
+  put(assistant: Assistant, ifExists: IfExists, filter?: MetadataFilter): Promise<{ assistant: Assistant; created: boolean }>;
   get(assistantId: string, filter?: MetadataFilter): Promise<Assistant | null>;
-  search(query: {
-    graphId?: string;
-    metadata?: Metadata;
-    limit: number;
-    offset: number;
-    filter?: MetadataFilter;
-  }): Promise<{ items: Assistant[]; total: number }>;
+  /** Applies the patch, bumps the version and records it; null when missing or hidden. */
+  update(assistantId: string, patch: AssistantPatch, filter?: MetadataFilter): Promise<Assistant | null>;
+  /** Deletes the assistant, its versions and its runs (and, if asked, threads whose metadata names it). */
+  delete(assistantId: string, options: { deleteThreads: boolean; filter?: MetadataFilter }): Promise<boolean>;
+  search(query: AssistantSearchQuery): Promise<Page<Assistant>>;
+  count(query: Omit<AssistantSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): Promise<number>;
+  /** Versions, newest first; `metadata` filters on each version's metadata. */
+  listVersions(
+    assistantId: string,
+    query: { limit: number; offset: number; metadata?: Metadata; filter?: MetadataFilter },
+  ): Promise<AssistantVersion[]>;
+  /** Makes `version` current (config, context, metadata, name, description); null if either is missing. */
+  setLatest(assistantId: string, version: number, filter?: MetadataFilter): Promise<Assistant | null>;
+  /** Removes every assistant not created by the system (`metadata.created_by = "system"`). */
+  truncate(): Promise<void>;
+}
+
+export interface ThreadSearchQuery {
+  metadata?: Metadata;
+  ids?: string[];
+  status?: ThreadStatus;
+  /** Containment on the thread's last values (top-level keys). */
+  values?: Record<string, unknown>;
+  limit: number;
+  offset: number;
+  sortBy?: "thread_id" | "status" | "created_at" | "updated_at";
+  sortOrder?: SortOrder;
+  filter?: MetadataFilter;
 }
 
 export interface ThreadRepository {
-  /** With `ifExists: "do_nothing"` an existing thread is returned untouched (`created: false`). */
+  /**
+   * Creates the thread. With `ifExists: "do_nothing"` an existing thread is returned untouched
+   * (`created: false`); `"raise"`, or an existing thread hidden by `filter`, is a Conflict.
+   * Safe under concurrency: of many creates with one id exactly one inserts.
+   */
   create(
     thread: { thread_id: string; metadata: Metadata },
     ifExists: IfExists,
     filter?: MetadataFilter,
   ): Promise<{ thread: Thread; created: boolean }>;
   get(threadId: string, filter?: MetadataFilter): Promise<Thread | null>;
+  /** Merges `metadata` into the thread's; null when missing or hidden. */
+  update(threadId: string, patch: { metadata: Metadata }, filter?: MetadataFilter): Promise<Thread | null>;
   /** Records what the last run left behind: status, and the values/interrupts from its checkpoint. */
   setState(
     threadId: string,
     update: { status: ThreadStatus; values?: unknown; interrupts?: Record<string, unknown[]> },
   ): Promise<void>;
-  delete(threadId: string): Promise<boolean>;
+  /** Deletes the thread with its runs and checkpoints; false when missing or hidden. */
+  delete(threadId: string, filter?: MetadataFilter): Promise<boolean>;
+  search(query: ThreadSearchQuery): Promise<Page<Thread>>;
+  count(query: Omit<ThreadSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder" | "ids">): Promise<number>;
+  /** Copies the thread's row (new id, metadata + `thread_id`), checkpoints and writes. */
+  copy(sourceId: string, target: { thread_id: string; metadata: Metadata }): Promise<Thread | null>;
+  /** Removes all threads (and with them their runs and checkpoints). */
+  truncate(options: { threads: boolean; runs: boolean; checkpoints: boolean }): Promise<void>;
 }
 
 export interface CreateRunInput {
@@ -165,6 +246,14 @@ export interface Storage {
   runs: RunRepository;
   /** A LangGraph `BaseCheckpointSaver` bound to this backend. */
   checkpointer: import("@langchain/langgraph-checkpoint").BaseCheckpointSaver;
+  /** Merges `patch` into a checkpoint's metadata; false if the checkpoint does not exist. */
+  patchCheckpointMetadata(
+    threadId: string,
+    checkpoint: { checkpoint_id: string; checkpoint_ns?: string },
+    patch: Record<string, unknown>,
+  ): Promise<boolean>;
+  /** Empties everything a reset asks for (`POST /internal/truncate`); system assistants stay. */
+  truncate(options: { runs: boolean; threads: boolean; assistants: boolean; checkpointer: boolean }): Promise<void>;
   /** Where data lives, for the banner (`":memory:"` for in-memory). */
   location: string;
   close(): Promise<void>;

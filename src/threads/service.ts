@@ -1,42 +1,80 @@
 /**
- * Threads: create, read and state. Authorization happens here, before storage is touched; a
- * thread hidden by a handler's filter is reported exactly like a missing one.
+ * Threads: the whole threads API. Authorization happens here, before storage is touched; a thread
+ * hidden by a handler's filter is reported exactly like a missing one (404), an explicit deny is a
+ * 403.
  */
 import { v7 as uuidv7 } from "uuid";
 import type { AuthContext } from "../auth/authenticate.js";
 import type { Authorizer } from "../auth/authorize.js";
-import { NotFound } from "../errors.js";
-import type { GraphRegistry } from "../graphs/registry.js";
-import type { IfExists, Metadata, Storage, Thread } from "../storage/types.js";
-import { EMPTY_STATE, toThreadState, type ThreadState } from "./state.js";
+import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.js";
+import type { GraphRegistry, RunnableGraph } from "../graphs/registry.js";
+import { toPlain } from "../graphs/serialize.js";
+import type { IfExists, Metadata, Page, Storage, Thread, ThreadSearchQuery, ThreadStatus } from "../storage/types.js";
+import { EMPTY_STATE, interruptsOf, toThreadState, type ThreadState } from "./state.js";
 
 export function threadNotFound(threadId: string): NotFound {
   return new NotFound(`Thread with ID ${threadId} not found`);
 }
+
+export interface ThreadCreateBody {
+  thread_id?: string;
+  metadata?: Metadata;
+  if_exists?: IfExists;
+  supersteps?: Array<{ updates: Array<{ values?: unknown; command?: unknown; as_node: string }> }>;
+}
+
+export interface ThreadSearchBody {
+  metadata?: Metadata;
+  ids?: string[];
+  status?: ThreadStatus;
+  values?: Record<string, unknown>;
+  limit: number;
+  offset: number;
+  sort_by?: ThreadSearchQuery["sortBy"];
+  sort_order?: ThreadSearchQuery["sortOrder"];
+}
+
+export interface CheckpointRef {
+  checkpoint_id?: string;
+  checkpoint_ns?: string;
+  checkpoint_map?: Record<string, unknown>;
+}
+
+/** Stops a thread's in-flight runs (and waits for them) before the thread goes away. */
+export type StopThreadRuns = (threadId: string) => Promise<void>;
 
 export class ThreadService {
   constructor(
     private readonly storage: Storage,
     private readonly graphs: GraphRegistry,
     private readonly authorizer: Authorizer,
+    private readonly stopThreadRuns: StopThreadRuns,
   ) {}
 
-  async create(
-    auth: AuthContext | null,
-    body: { thread_id?: string; metadata?: Metadata; if_exists?: IfExists },
-  ): Promise<Thread> {
+  async create(auth: AuthContext | null, body: ThreadCreateBody): Promise<Thread> {
     const value = {
       thread_id: body.thread_id ?? uuidv7(),
       metadata: { ...(body.metadata ?? {}) },
       if_exists: body.if_exists ?? "raise",
     };
+    const graphId = value.metadata.graph_id;
+    if (body.supersteps?.length && (typeof graphId !== "string" || !this.graphs.has(graphId))) {
+      throw new BadRequest(`Thread ${value.thread_id} has no graph ID: set metadata.graph_id to apply supersteps`);
+    }
     const filter = await this.authorizer.authorize(auth, "threads", "create", value);
-    const { thread } = await this.storage.threads.create(
+    const { thread, created } = await this.storage.threads.create(
       { thread_id: value.thread_id, metadata: value.metadata ?? {} },
       value.if_exists,
       filter,
     );
-    return thread;
+    if (!created || !body.supersteps?.length) return thread;
+    const graph = await this.graphFor(thread);
+    await graph.bulkUpdateState!(
+      { configurable: { thread_id: thread.thread_id, checkpoint_ns: "" } },
+      body.supersteps.map((s) => ({ updates: s.updates.map((u) => ({ values: u.values, asNode: u.as_node })) })),
+    );
+    await this.refreshFromCheckpoint(thread, graph);
+    return (await this.storage.threads.get(thread.thread_id))!;
   }
 
   async get(auth: AuthContext | null, threadId: string): Promise<Thread> {
@@ -46,19 +84,138 @@ export class ThreadService {
     return thread;
   }
 
+  async update(auth: AuthContext | null, threadId: string, body: { metadata?: Metadata }): Promise<Thread> {
+    const value = { thread_id: threadId, metadata: { ...(body.metadata ?? {}) } };
+    const filter = await this.authorizer.authorize(auth, "threads", "update", value);
+    const updated = await this.storage.threads.update(threadId, { metadata: value.metadata ?? {} }, filter);
+    if (!updated) throw threadNotFound(threadId);
+    return updated;
+  }
+
+  async delete(auth: AuthContext | null, threadId: string): Promise<void> {
+    const filter = await this.authorizer.authorize(auth, "threads", "delete", { thread_id: threadId });
+    if (!(await this.storage.threads.get(threadId, filter))) throw threadNotFound(threadId);
+    await this.stopThreadRuns(threadId);
+    if (!(await this.storage.threads.delete(threadId, filter))) throw threadNotFound(threadId);
+  }
+
+  async search(auth: AuthContext | null, body: ThreadSearchBody): Promise<Page<Thread>> {
+    const value = { metadata: body.metadata ?? {}, ids: body.ids, status: body.status, values: body.values, limit: body.limit, offset: body.offset };
+    const filter = await this.authorizer.authorize(auth, "threads", "search", value);
+    return this.storage.threads.search({
+      metadata: body.metadata,
+      ids: body.ids,
+      status: body.status,
+      values: body.values,
+      limit: body.limit,
+      offset: body.offset,
+      sortBy: body.sort_by,
+      sortOrder: body.sort_order,
+      filter,
+    });
+  }
+
+  async count(auth: AuthContext | null, body: { metadata?: Metadata; status?: ThreadStatus; values?: Record<string, unknown> }): Promise<number> {
+    const value = { metadata: body.metadata ?? {}, status: body.status, values: body.values, limit: 0, offset: 0 };
+    const filter = await this.authorizer.authorize(auth, "threads", "search", value);
+    return this.storage.threads.count({ ...body, filter });
+  }
+
+  async copy(auth: AuthContext | null, threadId: string): Promise<Thread> {
+    const source = await this.get(auth, threadId);
+    const newId = uuidv7();
+    const value = { thread_id: newId, metadata: { ...source.metadata, thread_id: newId } };
+    await this.authorizer.authorize(auth, "threads", "create", value);
+    const copied = await this.storage.threads.copy(threadId, { thread_id: newId, metadata: value.metadata ?? {} });
+    if (!copied) throw threadNotFound(threadId);
+    return copied;
+  }
+
   async getState(
     auth: AuthContext | null,
     threadId: string,
-    options: { checkpointId?: string; subgraphs?: boolean } = {},
+    options: { checkpoint?: CheckpointRef; subgraphs?: boolean } = {},
   ): Promise<ThreadState> {
     const thread = await this.get(auth, threadId);
-    const graphId = thread.metadata.graph_id;
-    if (typeof graphId !== "string" || !this.graphs.has(graphId)) return EMPTY_STATE;
-    const graph = await this.graphs.get(graphId, thread.config, { checkpointer: this.storage.checkpointer });
-    const snapshot = await graph.getState(
-      { configurable: { thread_id: threadId, checkpoint_ns: "", ...(options.checkpointId ? { checkpoint_id: options.checkpointId } : {}) } },
-      { subgraphs: options.subgraphs ?? false },
-    );
+    if (!this.hasGraph(thread)) return EMPTY_STATE;
+    const graph = await this.graphFor(thread);
+    const snapshot = await graph.getState(this.checkpointConfig(threadId, options.checkpoint), { subgraphs: options.subgraphs ?? false });
     return toThreadState(snapshot);
+  }
+
+  async updateState(
+    auth: AuthContext | null,
+    threadId: string,
+    body: { values?: unknown; as_node?: string; checkpoint_id?: string; checkpoint?: CheckpointRef },
+  ): Promise<{ checkpoint: Record<string, unknown> }> {
+    const thread = await this.get(auth, threadId);
+    const filter = await this.authorizer.authorize(auth, "threads", "update", { thread_id: threadId });
+    if (filter && !(await this.storage.threads.get(threadId, filter))) throw new Forbidden("Not authorized");
+    if (await this.storage.runs.hasInflight(threadId)) throw new Conflict("Thread is busy");
+    if (!this.hasGraph(thread)) throw new BadRequest(`Thread ${threadId} has no graph ID`);
+    const graph = await this.graphFor(thread);
+    const checkpoint = { ...(body.checkpoint ?? {}), ...(body.checkpoint_id ? { checkpoint_id: body.checkpoint_id } : {}) };
+    const next = await graph.updateState(this.checkpointConfig(threadId, checkpoint), body.values ?? null, body.as_node);
+    await this.refreshFromCheckpoint(thread, graph);
+    return { checkpoint: (next as { configurable?: Record<string, unknown> }).configurable ?? {} };
+  }
+
+  /** Merges metadata into one checkpoint (`PATCH /threads/:id/state`). */
+  async patchState(auth: AuthContext | null, threadId: string, body: { checkpoint?: CheckpointRef; checkpoint_id?: string; metadata: Metadata }): Promise<void> {
+    await this.get(auth, threadId);
+    const filter = await this.authorizer.authorize(auth, "threads", "update", { thread_id: threadId, metadata: body.metadata });
+    if (filter && !(await this.storage.threads.get(threadId, filter))) throw new Forbidden("Not authorized");
+    let checkpointId = body.checkpoint_id ?? body.checkpoint?.checkpoint_id;
+    const ns = body.checkpoint?.checkpoint_ns ?? "";
+    if (!checkpointId) {
+      const latest = await this.storage.checkpointer.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: ns } });
+      checkpointId = latest?.config.configurable?.checkpoint_id as string | undefined;
+    }
+    if (!checkpointId || !(await this.storage.patchCheckpointMetadata(threadId, { checkpoint_id: checkpointId, checkpoint_ns: ns }, body.metadata))) {
+      throw new NotFound(`Checkpoint not found for thread ${threadId}`);
+    }
+  }
+
+  async history(
+    auth: AuthContext | null,
+    threadId: string,
+    query: { limit: number; before?: string | CheckpointRef; metadata?: Metadata; checkpoint?: CheckpointRef },
+  ): Promise<ThreadState[]> {
+    const thread = await this.get(auth, threadId);
+    if (!this.hasGraph(thread)) return [];
+    const graph = await this.graphFor(thread);
+    const before = typeof query.before === "string" ? { checkpoint_id: query.before } : query.before;
+    const states: ThreadState[] = [];
+    for await (const snapshot of graph.getStateHistory(this.checkpointConfig(threadId, query.checkpoint), {
+      limit: query.limit,
+      ...(before?.checkpoint_id ? { before: { configurable: { ...before, thread_id: threadId } } } : {}),
+      ...(query.metadata && Object.keys(query.metadata).length ? { filter: query.metadata } : {}),
+    })) {
+      states.push(toThreadState(snapshot));
+    }
+    return states;
+  }
+
+  private hasGraph(thread: Thread): boolean {
+    const graphId = thread.metadata.graph_id;
+    return typeof graphId === "string" && this.graphs.has(graphId);
+  }
+
+  private async graphFor(thread: Thread): Promise<RunnableGraph> {
+    return this.graphs.get(thread.metadata.graph_id as string, thread.config, { checkpointer: this.storage.checkpointer });
+  }
+
+  private checkpointConfig(threadId: string, checkpoint?: CheckpointRef): { configurable: Record<string, unknown> } {
+    return { configurable: { checkpoint_ns: "", ...(checkpoint ?? {}), thread_id: threadId } };
+  }
+
+  /** After a direct state edit, the thread shows the new values (and interrupts) like after a run. */
+  private async refreshFromCheckpoint(thread: Thread, graph: RunnableGraph): Promise<void> {
+    const state = toThreadState(await graph.getState(this.checkpointConfig(thread.thread_id)));
+    await this.storage.threads.setState(thread.thread_id, {
+      status: state.next.length ? "interrupted" : "idle",
+      values: toPlain(state.values),
+      interrupts: interruptsOf(state),
+    });
   }
 }

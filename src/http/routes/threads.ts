@@ -1,24 +1,117 @@
 import type { App, AppDeps } from "../app.js";
+import { paginate } from "../pagination.js";
 import { ThreadIdParams } from "../schemas/common.js";
-import { StateQuery, ThreadCreate } from "../schemas/threads.js";
+import {
+  HistoryBody,
+  HistoryQuery,
+  StateAtCheckpoint,
+  StatePatch,
+  StateQuery,
+  StateUpdate,
+  ThreadCheckpointParams,
+  ThreadCount,
+  ThreadCreate,
+  ThreadPatch,
+  ThreadSearch,
+} from "../schemas/threads.js";
+import { selectFields } from "../select.js";
+
+const tags = ["threads"];
 
 export function threadRoutes(app: App, deps: AppDeps): void {
-  app.post(
-    "/threads",
-    { schema: { tags: ["threads"], summary: "Create a thread", body: ThreadCreate } },
-    async (request) => deps.threads.create(request.auth, request.body),
+  const { threads } = deps;
+
+  app.post("/threads", { schema: { tags, summary: "Create a thread", body: ThreadCreate } }, async (request) =>
+    threads.create(request.auth, request.body),
   );
 
-  app.get(
+  app.post("/threads/search", { schema: { tags, summary: "Search threads", body: ThreadSearch } }, async (request, reply) => {
+    const limit = request.body.limit ?? 10;
+    const offset = request.body.offset ?? 0;
+    const { items, total } = await threads.search(request.auth, { ...request.body, limit, offset });
+    paginate(reply, { total, limit, offset });
+    return selectFields(items, request.body.select);
+  });
+
+  app.post("/threads/count", { schema: { tags, summary: "Count threads", body: ThreadCount } }, async (request) =>
+    threads.count(request.auth, request.body),
+  );
+
+  app.get("/threads/:thread_id", { schema: { tags, summary: "Get a thread", params: ThreadIdParams } }, async (request) =>
+    threads.get(request.auth, request.params.thread_id),
+  );
+
+  app.patch(
     "/threads/:thread_id",
-    { schema: { tags: ["threads"], summary: "Get a thread", params: ThreadIdParams } },
-    async (request) => deps.threads.get(request.auth, request.params.thread_id),
+    { schema: { tags, summary: "Update a thread's metadata (merged)", params: ThreadIdParams, body: ThreadPatch } },
+    async (request) => threads.update(request.auth, request.params.thread_id, request.body),
+  );
+
+  app.delete("/threads/:thread_id", { schema: { tags, summary: "Delete a thread", params: ThreadIdParams } }, async (request, reply) => {
+    await threads.delete(request.auth, request.params.thread_id);
+    return reply.code(204).send();
+  });
+
+  app.post("/threads/:thread_id/copy", { schema: { tags, summary: "Copy a thread", params: ThreadIdParams } }, async (request) =>
+    threads.copy(request.auth, request.params.thread_id),
   );
 
   app.get(
     "/threads/:thread_id/state",
-    { schema: { tags: ["threads"], summary: "Get a thread's state", params: ThreadIdParams, querystring: StateQuery } },
+    { schema: { tags, summary: "Get a thread's state", params: ThreadIdParams, querystring: StateQuery } },
+    async (request) => threads.getState(request.auth, request.params.thread_id, { subgraphs: request.query.subgraphs }),
+  );
+
+  app.post(
+    "/threads/:thread_id/state",
+    { schema: { tags, summary: "Update a thread's state", params: ThreadIdParams, body: StateUpdate } },
+    async (request) => threads.updateState(request.auth, request.params.thread_id, request.body),
+  );
+
+  app.patch(
+    "/threads/:thread_id/state",
+    { schema: { tags, summary: "Merge metadata into a checkpoint (the latest by default)", params: ThreadIdParams, body: StatePatch } },
+    async (request, reply) => {
+      await threads.patchState(request.auth, request.params.thread_id, request.body);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    "/threads/:thread_id/state/:checkpoint_id",
+    { schema: { tags, summary: "Get a thread's state at a checkpoint", params: ThreadCheckpointParams, querystring: StateQuery } },
     async (request) =>
-      deps.threads.getState(request.auth, request.params.thread_id, { subgraphs: request.query.subgraphs }),
+      threads.getState(request.auth, request.params.thread_id, {
+        checkpoint: { checkpoint_id: request.params.checkpoint_id },
+        subgraphs: request.query.subgraphs,
+      }),
+  );
+
+  app.post(
+    "/threads/:thread_id/state/checkpoint",
+    { schema: { tags, summary: "Get a thread's state at a checkpoint", params: ThreadIdParams, body: StateAtCheckpoint } },
+    async (request) =>
+      threads.getState(request.auth, request.params.thread_id, { checkpoint: request.body.checkpoint, subgraphs: request.body.subgraphs }),
+  );
+
+  app.get(
+    "/threads/:thread_id/history",
+    { schema: { tags, summary: "A thread's past states, newest first", params: ThreadIdParams, querystring: HistoryQuery } },
+    async (request) =>
+      threads.history(request.auth, request.params.thread_id, { limit: request.query.limit ?? 10, before: request.query.before }),
+  );
+
+  app.post(
+    "/threads/:thread_id/history",
+    { schema: { tags, summary: "A thread's past states, newest first", params: ThreadIdParams, body: HistoryBody } },
+    async (request) => {
+      const { before } = request.body;
+      return threads.history(request.auth, request.params.thread_id, {
+        limit: request.body.limit ?? 10,
+        before: before && typeof before === "object" && "configurable" in before ? before.configurable : before,
+        metadata: request.body.metadata,
+        checkpoint: request.body.checkpoint,
+      });
+    },
   );
 }

@@ -1,12 +1,89 @@
 import Type from "typebox";
-import { IfExists, Metadata, Uuid } from "./common.js";
+import { IfExists, JsonObject, Limit, Metadata, Offset, StringEnum, Uuid } from "./common.js";
+
+export const ThreadStatus = StringEnum(["idle", "busy", "interrupted", "error"] as const);
+
+const Superstep = Type.Object({
+  updates: Type.Array(
+    Type.Object({
+      values: Type.Optional(Type.Unknown()),
+      command: Type.Optional(Type.Unknown()),
+      as_node: Type.String(),
+    }),
+  ),
+});
 
 export const ThreadCreate = Type.Object({
   thread_id: Type.Optional(Uuid),
   metadata: Type.Optional(Metadata),
   if_exists: Type.Optional(IfExists),
+  supersteps: Type.Optional(Type.Array(Superstep)),
 });
 
-export const StateQuery = Type.Object({
+export const ThreadPatch = Type.Object({ metadata: Type.Optional(Metadata) });
+
+export const ThreadSearch = Type.Object({
+  metadata: Type.Optional(Metadata),
+  ids: Type.Optional(Type.Array(Uuid, { maxItems: 1000 })),
+  status: Type.Optional(ThreadStatus),
+  values: Type.Optional(JsonObject),
+  limit: Type.Optional(Limit),
+  offset: Type.Optional(Offset),
+  sort_by: Type.Optional(StringEnum(["thread_id", "status", "created_at", "updated_at"] as const)),
+  sort_order: Type.Optional(StringEnum(["asc", "desc"] as const)),
+  select: Type.Optional(Type.Array(Type.String())),
+});
+
+export const ThreadCount = Type.Object({
+  metadata: Type.Optional(Metadata),
+  status: Type.Optional(ThreadStatus),
+  values: Type.Optional(JsonObject),
+});
+
+export const CheckpointRef = Type.Object({
+  checkpoint_id: Type.Optional(Type.String()),
+  checkpoint_ns: Type.Optional(Type.String()),
+  checkpoint_map: Type.Optional(JsonObject),
+});
+
+export const StateQuery = Type.Object({ subgraphs: Type.Optional(Type.Boolean()) });
+
+export const StateAtCheckpoint = Type.Object({
+  checkpoint: CheckpointRef,
   subgraphs: Type.Optional(Type.Boolean()),
+});
+
+export const StateUpdate = Type.Object({
+  values: Type.Optional(Type.Unknown()),
+  as_node: Type.Optional(Type.String()),
+  checkpoint_id: Type.Optional(Type.String()),
+  checkpoint: Type.Optional(CheckpointRef),
+});
+
+export const StatePatch = Type.Object({
+  metadata: Metadata,
+  checkpoint_id: Type.Optional(Type.String()),
+  checkpoint: Type.Optional(CheckpointRef),
+});
+
+export const HistoryQuery = Type.Object({
+  limit: Type.Optional(Limit),
+  before: Type.Optional(Type.String()),
+});
+
+export const HistoryBody = Type.Object({
+  limit: Type.Optional(Limit),
+  before: Type.Optional(Type.Union([Type.String(), CheckpointRef, Type.Object({ configurable: CheckpointRef })])),
+  metadata: Type.Optional(Metadata),
+  checkpoint: Type.Optional(CheckpointRef),
+});
+
+export const ThreadCheckpointParams = Type.Object({ thread_id: Uuid, checkpoint_id: Type.String({ minLength: 1 }) });
+
+export const Truncate = Type.Object({
+  runs: Type.Optional(Type.Boolean()),
+  threads: Type.Optional(Type.Boolean()),
+  assistants: Type.Optional(Type.Boolean()),
+  checkpointer: Type.Optional(Type.Boolean()),
+  store: Type.Optional(Type.Boolean()),
 });

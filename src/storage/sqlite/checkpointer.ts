@@ -3,11 +3,28 @@ import type { Db } from "./database.js";
 
 /**
  * LangGraph's own SQLite checkpointer on our connection. Its tables are created up front because
- * thread deletes and copies work on them in the same transactions as our rows.
+ * thread deletes and copies work on them in the same transactions as our rows. It adds what the
+ * API needs beyond LangGraph's interface: editing a checkpoint's metadata.
  */
 export class SqliteCheckpointer extends SqliteSaver {
   constructor(db: Db) {
     super(db);
     this.setup();
+  }
+
+  /** Merges `patch` into one checkpoint's metadata; false if there is no such checkpoint. */
+  async patchMetadata(threadId: string, checkpointNs: string, checkpointId: string, patch: Record<string, unknown>): Promise<boolean> {
+    const row = this.db
+      .prepare<[string, string, string], { type: string; metadata: Uint8Array }>(
+        `SELECT type, metadata FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`,
+      )
+      .get(threadId, checkpointNs, checkpointId);
+    if (!row) return false;
+    const current = (await this.serde.loadsTyped(row.type, row.metadata)) as Record<string, unknown>;
+    const [type, serialized] = await this.serde.dumpsTyped({ ...current, ...patch });
+    this.db
+      .prepare(`UPDATE checkpoints SET type = ?, metadata = ? WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`)
+      .run(type, serialized, threadId, checkpointNs, checkpointId);
+    return true;
   }
 }

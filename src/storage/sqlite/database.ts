@@ -12,6 +12,13 @@ import { ConfigError } from "../../errors.js";
 
 export type Db = Database.Database;
 
+/**
+ * The JSON text of a scalar from json_each (`type`, `value`), spelled as JSON.stringify spells it,
+ * so a filter value can be looked up as `JSON.stringify(v)`.
+ */
+const SCALAR_JSON = `CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'null' THEN 'null'
+  WHEN 'text' THEN json_quote(value) ELSE CAST(value AS TEXT) END`;
+
 const MIGRATIONS: string[] = [
   `
   CREATE TABLE assistants (
@@ -54,6 +61,46 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX runs_thread ON runs(thread_id, status);
   CREATE INDEX runs_due ON runs(status, due_at);
+  `,
+  // Assistant versions, and an index of each thread's scalar metadata values so that metadata
+  // filters (search, auth filters) are index lookups instead of a JSON scan of every thread.
+  // Triggers keep the index in step with every write of threads.metadata, whoever makes it.
+  `
+  CREATE TABLE assistant_versions (
+    assistant_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    graph_id TEXT NOT NULL,
+    config TEXT NOT NULL,
+    context TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (assistant_id, version)
+  );
+  INSERT INTO assistant_versions
+    SELECT assistant_id, version, graph_id, config, context, metadata, name, description, created_at FROM assistants;
+  CREATE INDEX threads_status ON threads(status, created_at);
+  CREATE INDEX threads_updated ON threads(updated_at);
+  CREATE TABLE thread_meta (
+    thread_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (thread_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX thread_meta_kv ON thread_meta(key, value);
+  CREATE TRIGGER thread_meta_insert AFTER INSERT ON threads BEGIN
+    INSERT INTO thread_meta SELECT NEW.thread_id, key, ${SCALAR_JSON} FROM json_each(NEW.metadata) WHERE type NOT IN ('object', 'array');
+  END;
+  CREATE TRIGGER thread_meta_update AFTER UPDATE OF metadata ON threads BEGIN
+    DELETE FROM thread_meta WHERE thread_id = OLD.thread_id;
+    INSERT INTO thread_meta SELECT NEW.thread_id, key, ${SCALAR_JSON} FROM json_each(NEW.metadata) WHERE type NOT IN ('object', 'array');
+  END;
+  CREATE TRIGGER thread_meta_delete AFTER DELETE ON threads BEGIN
+    DELETE FROM thread_meta WHERE thread_id = OLD.thread_id;
+  END;
+  INSERT INTO thread_meta SELECT t.thread_id, j.key, ${SCALAR_JSON.replaceAll("type", "j.type").replaceAll("value", "j.value")}
+    FROM threads t, json_each(t.metadata) j WHERE j.type NOT IN ('object', 'array');
   `,
 ];
 

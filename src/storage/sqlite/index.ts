@@ -10,11 +10,18 @@ export function openSqliteStorage(file: string): Storage {
   const db = openDatabase(file);
   const checkpointer = new SqliteCheckpointer(db);
   const threads = new SqliteThreads(db);
+  const assistants = new SqliteAssistants(db);
   return {
-    assistants: new SqliteAssistants(db),
+    assistants,
     threads,
     runs: new SqliteRuns(db, threads),
     checkpointer,
+    patchCheckpointMetadata: (threadId, checkpoint, patch) =>
+      checkpointer.patchMetadata(threadId, checkpoint.checkpoint_ns ?? "", checkpoint.checkpoint_id, patch),
+    async truncate(options) {
+      await threads.truncate({ threads: options.threads, runs: options.runs, checkpoints: options.checkpointer });
+      if (options.assistants) await assistants.truncate();
+    },
     location: file,
     async close() {
       db.close();

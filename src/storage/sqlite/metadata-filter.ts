@@ -12,10 +12,36 @@ export interface SqlCondition {
   params: unknown[];
 }
 
-export function metadataFilterSql(column: string, filter: MetadataFilter | undefined): SqlCondition {
+/**
+ * A key/value index of scalar metadata (see the `thread_meta` migration): `table` holds
+ * (`idColumn`, key, value-as-JSON-text) rows for the record whose id is in `ownerColumn`.
+ */
+export interface MetadataIndex {
+  table: string;
+  idColumn: string;
+  ownerColumn: string;
+}
+
+/** Values the index holds exactly as JSON.stringify writes them. */
+function indexable(value: unknown): boolean {
+  return (
+    typeof value === "string" ||
+    typeof value === "boolean" ||
+    value === null ||
+    (typeof value === "number" && Number.isSafeInteger(value))
+  );
+}
+
+export function metadataFilterSql(column: string, filter: MetadataFilter | undefined, index?: MetadataIndex): SqlCondition {
   const parts: string[] = [];
   const params: unknown[] = [];
   for (const [key, expected] of Object.entries(filter ?? {})) {
+    const equal = isOperator(expected, "$eq") ? expected.$eq : expected;
+    if (index && !isOperator(expected, "$contains") && indexable(equal)) {
+      parts.push(`${index.ownerColumn} IN (SELECT ${index.idColumn} FROM ${index.table} WHERE key = ? AND value = ?)`);
+      params.push(key, JSON.stringify(equal));
+      continue;
+    }
     const jsonPath = `$."${key.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
     if (isOperator(expected, "$contains")) {
       const values = Array.isArray(expected.$contains) ? expected.$contains : [expected.$contains];

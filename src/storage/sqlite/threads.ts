@@ -1,8 +1,8 @@
 import { Conflict } from "../../errors.js";
-import type { IfExists, Metadata, MetadataFilter, Thread, ThreadRepository, ThreadStatus } from "../types.js";
+import type { IfExists, Metadata, MetadataFilter, Page, Thread, ThreadRepository, ThreadSearchQuery, ThreadStatus } from "../types.js";
 import type { Db } from "./database.js";
 import { fromJson, toJson } from "./json-columns.js";
-import { metadataFilterSql } from "./metadata-filter.js";
+import { metadataFilterSql, type MetadataIndex, type SqlCondition } from "./metadata-filter.js";
 
 export interface ThreadRow {
   thread_id: string;
@@ -30,11 +30,15 @@ export function toThread(row: ThreadRow): Thread {
   return thread;
 }
 
+const META_INDEX: MetadataIndex = { table: "thread_meta", idColumn: "thread_id", ownerColumn: "threads.thread_id" };
+const SORT_COLUMNS = new Set(["thread_id", "status", "created_at", "updated_at"]);
+/** Tables holding a thread's rows, deleted with it. */
+const THREAD_TABLES = ["runs", "checkpoints", "writes"] as const;
+
 export class SqliteThreads implements ThreadRepository {
   private readonly insert;
   private readonly byId;
   private readonly updateState;
-  private readonly remove;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
@@ -45,7 +49,6 @@ export class SqliteThreads implements ThreadRepository {
     this.updateState = db.prepare(
       `UPDATE threads SET status = ?, state_values = ?, interrupts = ?, updated_at = ? WHERE thread_id = ?`,
     );
-    this.remove = db.prepare(`DELETE FROM threads WHERE thread_id = ?`);
   }
 
   /** Synchronous core, shared with the run repository's transaction. */
@@ -53,8 +56,15 @@ export class SqliteThreads implements ThreadRepository {
     return this.insert.run(thread.thread_id, now, now, toJson(thread.metadata)).changes > 0;
   }
 
-  getSync(threadId: string): Thread | null {
-    const row = this.byId.get(threadId);
+  getSync(threadId: string, filter?: MetadataFilter): Thread | null {
+    if (!filter || Object.keys(filter).length === 0) {
+      const row = this.byId.get(threadId);
+      return row ? toThread(row) : null;
+    }
+    const cond = metadataFilterSql("metadata", filter);
+    const row = this.db
+      .prepare<unknown[], ThreadRow>(`SELECT * FROM threads WHERE thread_id = ? AND ${cond.sql}`)
+      .get(threadId, ...cond.params);
     return row ? toThread(row) : null;
   }
 
@@ -63,23 +73,28 @@ export class SqliteThreads implements ThreadRepository {
     ifExists: IfExists,
     filter?: MetadataFilter,
   ): Promise<{ thread: Thread; created: boolean }> {
-    const created = this.createSync(thread, new Date().toISOString());
-    if (!created) {
-      const existing = await this.get(thread.thread_id, filter);
+    return this.db.transaction(() => {
+      if (this.createSync(thread, new Date().toISOString())) return { thread: this.getSync(thread.thread_id)!, created: true };
+      const existing = this.getSync(thread.thread_id, filter);
       // An existing thread the caller may not see is reported as a conflict, never shown.
       if (ifExists === "raise" || !existing) throw new Conflict("Thread already exists");
       return { thread: existing, created: false };
-    }
-    return { thread: this.getSync(thread.thread_id)!, created: true };
+    })();
   }
 
   async get(threadId: string, filter?: MetadataFilter): Promise<Thread | null> {
-    if (!filter || Object.keys(filter).length === 0) return this.getSync(threadId);
-    const cond = metadataFilterSql("metadata", filter);
-    const row = this.db
-      .prepare<unknown[], ThreadRow>(`SELECT * FROM threads WHERE thread_id = ? AND ${cond.sql}`)
-      .get(threadId, ...cond.params);
-    return row ? toThread(row) : null;
+    return this.getSync(threadId, filter);
+  }
+
+  async update(threadId: string, patch: { metadata: Metadata }, filter?: MetadataFilter): Promise<Thread | null> {
+    return this.db.transaction(() => {
+      const current = this.getSync(threadId, filter);
+      if (!current) return null;
+      this.db
+        .prepare(`UPDATE threads SET metadata = ?, updated_at = ? WHERE thread_id = ?`)
+        .run(toJson({ ...current.metadata, ...patch.metadata }), new Date().toISOString(), threadId);
+      return this.getSync(threadId);
+    })();
   }
 
   async setState(
@@ -95,12 +110,92 @@ export class SqliteThreads implements ThreadRepository {
     );
   }
 
-  async delete(threadId: string): Promise<boolean> {
+  async delete(threadId: string, filter?: MetadataFilter): Promise<boolean> {
     return this.db.transaction(() => {
-      this.db.prepare(`DELETE FROM runs WHERE thread_id = ?`).run(threadId);
-      this.db.prepare(`DELETE FROM checkpoints WHERE thread_id = ?`).run(threadId);
-      this.db.prepare(`DELETE FROM writes WHERE thread_id = ?`).run(threadId);
-      return this.remove.run(threadId).changes > 0;
+      if (!this.getSync(threadId, filter)) return false;
+      for (const table of THREAD_TABLES) this.db.prepare(`DELETE FROM ${table} WHERE thread_id = ?`).run(threadId);
+      return this.db.prepare(`DELETE FROM threads WHERE thread_id = ?`).run(threadId).changes > 0;
+    })();
+  }
+
+  private where(query: Omit<ThreadSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): SqlCondition {
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    if (query.ids?.length) {
+      parts.push(`threads.thread_id IN (${query.ids.map(() => "?").join(",")})`);
+      params.push(...query.ids);
+    }
+    if (query.status) {
+      parts.push("status = ?");
+      params.push(query.status);
+    }
+    const conds = [
+      metadataFilterSql("metadata", query.metadata, META_INDEX),
+      metadataFilterSql("metadata", query.filter, META_INDEX),
+      ...(query.values && Object.keys(query.values).length
+        ? [{ sql: `state_values IS NOT NULL AND json_type(state_values) = 'object'`, params: [] }, metadataFilterSql("state_values", query.values)]
+        : []),
+    ];
+    for (const c of conds) {
+      parts.push(c.sql);
+      params.push(...c.params);
+    }
+    return { sql: parts.join(" AND ") || "1", params };
+  }
+
+  async search(query: ThreadSearchQuery): Promise<Page<Thread>> {
+    const where = this.where(query);
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM threads WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+    const sortBy = query.sortBy && SORT_COLUMNS.has(query.sortBy) ? query.sortBy : "created_at";
+    const order = query.sortOrder === "asc" ? "ASC" : "DESC";
+    const rows = this.db
+      .prepare<unknown[], ThreadRow>(
+        `SELECT * FROM threads WHERE ${where.sql} ORDER BY ${sortBy} ${order}, rowid ${order} LIMIT ? OFFSET ?`,
+      )
+      .all(...where.params, query.limit, query.offset);
+    return { items: rows.map(toThread), total };
+  }
+
+  async count(query: Omit<ThreadSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder" | "ids">): Promise<number> {
+    const where = this.where(query);
+    return (this.db.prepare(`SELECT count(*) AS n FROM threads WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+  }
+
+  async copy(sourceId: string, target: { thread_id: string; metadata: Metadata }): Promise<Thread | null> {
+    return this.db.transaction(() => {
+      const source = this.getSync(sourceId);
+      if (!source) return null;
+      const now = new Date().toISOString();
+      this.db
+        .prepare(
+          `INSERT INTO threads (thread_id, created_at, updated_at, metadata, status, config, state_values, interrupts)
+           SELECT ?, ?, ?, ?, 'idle', config, state_values, interrupts FROM threads WHERE thread_id = ?`,
+        )
+        .run(target.thread_id, now, now, toJson(target.metadata), sourceId);
+      this.db
+        .prepare(
+          `INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
+           SELECT ?, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata FROM checkpoints WHERE thread_id = ?`,
+        )
+        .run(target.thread_id, sourceId);
+      this.db
+        .prepare(
+          `INSERT INTO writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value)
+           SELECT ?, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value FROM writes WHERE thread_id = ?`,
+        )
+        .run(target.thread_id, sourceId);
+      return this.getSync(target.thread_id);
+    })();
+  }
+
+  async truncate(options: { threads: boolean; runs: boolean; checkpoints: boolean }): Promise<void> {
+    this.db.transaction(() => {
+      if (options.runs || options.threads) this.db.prepare(`DELETE FROM runs`).run();
+      if (options.checkpoints || options.threads) {
+        this.db.prepare(`DELETE FROM checkpoints`).run();
+        this.db.prepare(`DELETE FROM writes`).run();
+      }
+      if (options.threads) this.db.prepare(`DELETE FROM threads`).run();
     })();
   }
 }
