@@ -32,14 +32,23 @@ function indexable(value: unknown): boolean {
   );
 }
 
-export function metadataFilterSql(column: string, filter: MetadataFilter | undefined, index?: MetadataIndex): SqlCondition {
+/**
+ * One condition for all the given filters (ANDed). With an index, the scalar equalities become a
+ * single `IN (… INTERSECT …)` lookup, which the planner serves from the (key, value) index.
+ */
+export function metadataFilterSql(
+  column: string,
+  filters: MetadataFilter | undefined | Array<MetadataFilter | undefined>,
+  index?: MetadataIndex,
+): SqlCondition {
   const parts: string[] = [];
   const params: unknown[] = [];
-  for (const [key, expected] of Object.entries(filter ?? {})) {
+  const lookups: unknown[] = [];
+  const entries = (Array.isArray(filters) ? filters : [filters]).flatMap((f) => Object.entries(f ?? {}));
+  for (const [key, expected] of entries) {
     const equal = isOperator(expected, "$eq") ? expected.$eq : expected;
     if (index && !isOperator(expected, "$contains") && indexable(equal)) {
-      parts.push(`${index.ownerColumn} IN (SELECT ${index.idColumn} FROM ${index.table} WHERE key = ? AND value = ?)`);
-      params.push(key, JSON.stringify(equal));
+      lookups.push(key, JSON.stringify(equal));
       continue;
     }
     const jsonPath = `$."${key.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
@@ -53,6 +62,11 @@ export function metadataFilterSql(column: string, filter: MetadataFilter | undef
       const value = isOperator(expected, "$eq") ? expected.$eq : expected;
       parts.push(scalarAt(column, jsonPath, value, params));
     }
+  }
+  if (index && lookups.length) {
+    const one = `SELECT ${index.idColumn} FROM ${index.table} WHERE key = ? AND value = ?`;
+    parts.unshift(`${index.ownerColumn} IN (${Array.from({ length: lookups.length / 2 }, () => one).join(" INTERSECT ")})`);
+    params.unshift(...lookups);
   }
   return { sql: parts.length ? parts.join(" AND ") : "1", params };
 }

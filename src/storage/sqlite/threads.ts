@@ -130,8 +130,7 @@ export class SqliteThreads implements ThreadRepository {
       params.push(query.status);
     }
     const conds = [
-      metadataFilterSql("metadata", query.metadata, META_INDEX),
-      metadataFilterSql("metadata", query.filter, META_INDEX),
+      metadataFilterSql("metadata", [query.metadata, query.filter], META_INDEX),
       ...(query.values && Object.keys(query.values).length
         ? [{ sql: `state_values IS NOT NULL AND json_type(state_values) = 'object'`, params: [] }, metadataFilterSql("state_values", query.values)]
         : []),

@@ -1,0 +1,243 @@
+/**
+ * The storage contract suite: every repository operation a backend must get right. Each backend
+ * runs it unchanged: `describeStorageContract("sqlite", () => openSqliteStorage(":memory:"))`.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Conflict } from "../../src/errors.js";
+import type { Assistant, Run, Storage } from "../../src/storage/types.js";
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+
+function assistant(n: number, overrides: Partial<Assistant> = {}): Assistant {
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+  return {
+    assistant_id: uuid(n),
+    graph_id: "g",
+    config: {},
+    context: {},
+    metadata: {},
+    name: `assistant ${n}`,
+    description: null,
+    version: 1,
+    created_at: at,
+    updated_at: at,
+    ...overrides,
+  };
+}
+
+function run(n: number, threadId: string, overrides: Partial<Run> = {}): Run {
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+  return {
+    run_id: uuid(1000 + n),
+    thread_id: threadId,
+    assistant_id: uuid(1),
+    status: "pending",
+    metadata: {},
+    kwargs: { config: {}, stream_mode: ["values"], temporary: false, subgraphs: false, resumable: false },
+    multitask_strategy: "enqueue",
+    created_at: at,
+    updated_at: at,
+    ...overrides,
+  };
+}
+
+export function describeStorageContract(name: string, create: () => Promise<Storage> | Storage): void {
+  describe(`storage contract: ${name}`, () => {
+    let storage: Storage;
+    beforeEach(async () => {
+      storage = await create();
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    describe("assistants", () => {
+      it("puts, gets, and treats if_exists raise/do_nothing and hidden ids as the API does", async () => {
+        const { created } = await storage.assistants.put(assistant(1, { metadata: { owner: "a" } }), "raise");
+        expect(created).toBe(true);
+        expect(await storage.assistants.get(uuid(1))).toMatchObject({ name: "assistant 1", version: 1 });
+        await expect(storage.assistants.put(assistant(1), "raise")).rejects.toBeInstanceOf(Conflict);
+        expect((await storage.assistants.put(assistant(1, { name: "other" }), "do_nothing")).assistant.name).toBe("assistant 1");
+        await expect(storage.assistants.put(assistant(1), "do_nothing", { owner: "b" })).rejects.toBeInstanceOf(Conflict);
+        expect(await storage.assistants.get(uuid(1), { owner: "b" })).toBeNull();
+        expect(await storage.assistants.get(uuid(1), { owner: "a" })).not.toBeNull();
+        expect(await storage.assistants.get(uuid(99))).toBeNull();
+      });
+
+      it("updates with merged metadata and a new version, lists versions, restores one", async () => {
+        await storage.assistants.put(assistant(1, { metadata: { a: 1 }, config: { x: 1 } }), "raise");
+        const v2 = await storage.assistants.update(uuid(1), { metadata: { b: 2 }, config: { x: 2 }, name: "two" });
+        expect(v2).toMatchObject({ version: 2, metadata: { a: 1, b: 2 }, config: { x: 2 }, name: "two" });
+        expect(await storage.assistants.update(uuid(1), { name: "x" }, { a: 999 })).toBeNull();
+        const versions = await storage.assistants.listVersions(uuid(1), { limit: 10, offset: 0 });
+        expect(versions.map((v) => v.version)).toEqual([2, 1]);
+        expect(await storage.assistants.listVersions(uuid(1), { limit: 10, offset: 0, metadata: { b: 2 } })).toHaveLength(1);
+        const restored = await storage.assistants.setLatest(uuid(1), 1);
+        expect(restored).toMatchObject({ version: 1, name: "assistant 1", config: { x: 1 } });
+        expect(await storage.assistants.setLatest(uuid(1), 7)).toBeNull();
+      });
+
+      it("searches with metadata, graph, name, filters, sort and pagination; counts", async () => {
+        for (let i = 1; i <= 5; i++) {
+          await storage.assistants.put(
+            assistant(i, { graph_id: i % 2 ? "odd" : "even", metadata: { n: i, tags: ["t", `t${i}`] }, name: `Name ${i}` }),
+            "raise",
+          );
+        }
+        const page = await storage.assistants.search({ limit: 2, offset: 1 });
+        expect(page.total).toBe(5);
+        expect(page.items.map((a) => a.metadata.n)).toEqual([4, 3]);
+        expect((await storage.assistants.search({ limit: 10, offset: 0, sortBy: "name", sortOrder: "asc" })).items.map((a) => a.metadata.n)).toEqual([1, 2, 3, 4, 5]);
+        expect((await storage.assistants.search({ graphId: "even", limit: 10, offset: 0 })).total).toBe(2);
+        expect((await storage.assistants.search({ name: "name 3", limit: 10, offset: 0 })).items).toHaveLength(1);
+        expect((await storage.assistants.search({ filter: { tags: { $contains: "t2" } }, limit: 10, offset: 0 })).items.map((a) => a.metadata.n)).toEqual([2]);
+        expect((await storage.assistants.search({ filter: { tags: { $contains: ["t", "t5"] } }, limit: 10, offset: 0 })).total).toBe(1);
+        expect((await storage.assistants.search({ filter: { n: { $eq: 4 } }, limit: 10, offset: 0 })).total).toBe(1);
+        expect(await storage.assistants.count({ metadata: { n: 1 } })).toBe(1);
+        expect(await storage.assistants.count({})).toBe(5);
+      });
+
+      it("deletes with versions and runs; truncate keeps system assistants", async () => {
+        await storage.assistants.put(assistant(1, { metadata: { created_by: "system" } }), "raise");
+        await storage.assistants.put(assistant(2), "raise");
+        expect(await storage.assistants.delete(uuid(2), { deleteThreads: false, filter: { x: 1 } })).toBe(false);
+        expect(await storage.assistants.delete(uuid(2), { deleteThreads: false })).toBe(true);
+        expect(await storage.assistants.get(uuid(2))).toBeNull();
+        expect(await storage.assistants.listVersions(uuid(2), { limit: 10, offset: 0 })).toEqual([]);
+        await storage.assistants.put(assistant(3), "raise");
+        await storage.assistants.truncate();
+        expect((await storage.assistants.search({ limit: 10, offset: 0 })).items.map((a) => a.assistant_id)).toEqual([uuid(1)]);
+      });
+    });
+
+    describe("threads", () => {
+      it("creates once under concurrency, gets with filters, merges metadata", async () => {
+        const results = await Promise.allSettled(
+          Array.from({ length: 50 }, () => storage.threads.create({ thread_id: uuid(1), metadata: { owner: "a" } }, "do_nothing")),
+        );
+        expect(results.every((r) => r.status === "fulfilled")).toBe(true);
+        expect(results.filter((r) => r.status === "fulfilled" && r.value.created)).toHaveLength(1);
+        await expect(storage.threads.create({ thread_id: uuid(1), metadata: {} }, "raise")).rejects.toBeInstanceOf(Conflict);
+        await expect(storage.threads.create({ thread_id: uuid(1), metadata: {} }, "do_nothing", { owner: "b" })).rejects.toBeInstanceOf(Conflict);
+        expect(await storage.threads.get(uuid(1), { owner: "b" })).toBeNull();
+        const updated = await storage.threads.update(uuid(1), { metadata: { topic: "x" } });
+        expect(updated?.metadata).toEqual({ owner: "a", topic: "x" });
+        expect(await storage.threads.update(uuid(1), { metadata: {} }, { owner: "b" })).toBeNull();
+        expect(await storage.threads.update(uuid(2), { metadata: {} })).toBeNull();
+      });
+
+      it("searches by metadata (indexed and not), ids, status and values; sorts and pages; counts", async () => {
+        for (let i = 1; i <= 6; i++) {
+          await storage.threads.create({ thread_id: uuid(i), metadata: { owner: i <= 3 ? "a" : "b", n: i, nested: { k: i % 2 }, tags: [`t${i}`] } }, "raise");
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        await storage.threads.setState(uuid(2), { status: "busy", values: { color: "red", size: 2 } });
+        await storage.threads.setState(uuid(5), { status: "error", values: { color: "blue" } });
+        const a = await storage.threads.search({ filter: { owner: "a" }, limit: 10, offset: 0 });
+        expect(a.items.map((t) => t.metadata.n)).toEqual([3, 2, 1]);
+        expect(a.total).toBe(3);
+        expect((await storage.threads.search({ metadata: { owner: "b", n: 5 }, limit: 10, offset: 0 })).total).toBe(1);
+        expect((await storage.threads.search({ metadata: { nested: { k: 0 } }, limit: 10, offset: 0 })).total).toBe(3);
+        expect((await storage.threads.search({ filter: { tags: { $contains: "t4" } }, limit: 10, offset: 0 })).items.map((t) => t.metadata.n)).toEqual([4]);
+        expect((await storage.threads.search({ ids: [uuid(1), uuid(6)], limit: 10, offset: 0 })).total).toBe(2);
+        expect((await storage.threads.search({ status: "error", limit: 10, offset: 0 })).items.map((t) => t.metadata.n)).toEqual([5]);
+        expect((await storage.threads.search({ values: { color: "red" }, limit: 10, offset: 0 })).items.map((t) => t.metadata.n)).toEqual([2]);
+        const asc = await storage.threads.search({ limit: 2, offset: 2, sortBy: "created_at", sortOrder: "asc" });
+        expect(asc.items.map((t) => t.metadata.n)).toEqual([3, 4]);
+        expect(asc.total).toBe(6);
+        expect((await storage.threads.search({ limit: 10, offset: 0, sortBy: "status", sortOrder: "asc" })).items[0]!.status).toBe("busy");
+        expect(await storage.threads.count({ filter: { owner: "b" } })).toBe(3);
+        expect(await storage.threads.count({ status: "busy" })).toBe(1);
+        // Metadata written later (by a run) is searchable too.
+        await storage.threads.update(uuid(6), { metadata: { owner: "a" } });
+        expect(await storage.threads.count({ filter: { owner: "a" } })).toBe(4);
+      });
+
+      it("records a run's outcome on the thread", async () => {
+        await storage.threads.create({ thread_id: uuid(1), metadata: {} }, "raise");
+        expect((await storage.threads.get(uuid(1)))?.values).toBeUndefined();
+        await storage.threads.setState(uuid(1), { status: "interrupted", values: { a: 1 }, interrupts: { task: [{ value: 1 }] } });
+        expect(await storage.threads.get(uuid(1))).toMatchObject({ status: "interrupted", values: { a: 1 }, interrupts: { task: [{ value: 1 }] } });
+      });
+
+      it("copies a thread and deletes one with its runs", async () => {
+        await storage.threads.create({ thread_id: uuid(1), metadata: { a: 1 } }, "raise");
+        await storage.threads.setState(uuid(1), { status: "idle", values: { v: 1 } });
+        const copy = await storage.threads.copy(uuid(1), { thread_id: uuid(2), metadata: { a: 1, thread_id: uuid(2) } });
+        expect(copy).toMatchObject({ thread_id: uuid(2), status: "idle", values: { v: 1 }, metadata: { thread_id: uuid(2) } });
+        expect(await storage.threads.copy(uuid(9), { thread_id: uuid(3), metadata: {} })).toBeNull();
+
+        await storage.runs.create({ run: run(1, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+        expect(await storage.threads.delete(uuid(1), { a: 2 })).toBe(false);
+        expect(await storage.threads.delete(uuid(1))).toBe(true);
+        expect(await storage.runs.get(uuid(1001))).toBeNull();
+        expect(await storage.threads.get(uuid(1))).toBeNull();
+        expect(await storage.threads.delete(uuid(1))).toBe(false);
+      });
+    });
+
+    describe("runs", () => {
+      it("creates atomically: missing thread, create-if-missing, reject when busy; marks the thread busy", async () => {
+        expect((await storage.runs.create({ run: run(1, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} })).kind).toBe("thread_missing");
+        const created = await storage.runs.create({
+          run: run(1, uuid(1)),
+          internal: { attempt: 0, auth: { user: { identity: "u" }, permissions: [] } },
+          createThreadWith: { owner: "a" },
+          threadMetadata: { graph_id: "g" },
+          threadConfig: { configurable: { x: 1 } },
+        });
+        expect(created.kind).toBe("created");
+        expect(await storage.threads.get(uuid(1))).toMatchObject({ status: "busy", metadata: { owner: "a", graph_id: "g" }, config: { configurable: { x: 1 } } });
+        expect(await storage.runs.getInternal(uuid(1001))).toMatchObject({ attempt: 0, auth: { user: { identity: "u" } } });
+        const busy = await storage.runs.create({ run: run(2, uuid(1), { multitask_strategy: "reject" }), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+        expect(busy).toMatchObject({ kind: "busy" });
+        const queued = await storage.runs.create({ run: run(3, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+        expect(queued.kind === "created" && queued.inflight.map((r) => r.run_id)).toEqual([uuid(1001)]);
+        expect(await storage.runs.get(uuid(1001), uuid(9))).toBeNull();
+      });
+
+      it("claims oldest first, one running run per thread, never the same run twice", async () => {
+        for (const t of [1, 2]) await storage.threads.create({ thread_id: uuid(t), metadata: {} }, "raise");
+        await storage.runs.create({ run: run(1, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+        await storage.runs.create({ run: run(2, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+        await storage.runs.create({ run: run(3, uuid(2)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+        const now = new Date(Date.UTC(2027, 0, 1));
+        const claims = await Promise.all([storage.runs.claimNext(now), storage.runs.claimNext(now), storage.runs.claimNext(now)]);
+        const ids = claims.filter(Boolean).map((r) => r!.run_id);
+        expect(ids.sort()).toEqual([uuid(1001), uuid(1003)]);
+        expect(claims.find((c) => c?.run_id === uuid(1001))?.attempt).toBe(1);
+        expect(await storage.runs.hasInflight(uuid(1), uuid(1001))).toBe(true);
+        await storage.runs.setStatus(uuid(1001), "success");
+        expect((await storage.runs.claimNext(now))?.run_id).toBe(uuid(1002));
+        expect(await storage.runs.claimNext(now)).toBeNull();
+        expect((await storage.runs.listByThread(uuid(1), { limit: 10, offset: 0 })).map((r) => r.run_id)).toEqual([uuid(1002), uuid(1001)]);
+        expect((await storage.runs.listByThread(uuid(1), { limit: 10, offset: 0, status: "success" })).map((r) => r.run_id)).toEqual([uuid(1001)]);
+      });
+
+      it("does not claim a run before it is due; requeues running runs after a crash", async () => {
+        await storage.threads.create({ thread_id: uuid(1), metadata: {} }, "raise");
+        const later = new Date(Date.UTC(2030, 0, 1)).toISOString();
+        await storage.runs.create({ run: run(1, uuid(1), { created_at: later, updated_at: later }), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+        expect(await storage.runs.claimNext(new Date(Date.UTC(2029, 0, 1)))).toBeNull();
+        expect((await storage.runs.nextDueAt())?.toISOString()).toBe(later);
+        const claimed = await storage.runs.claimNext(new Date(Date.UTC(2031, 0, 1)));
+        expect(claimed?.status).toBe("running");
+        expect(await storage.runs.requeueRunning()).toEqual([uuid(1001)]);
+        expect((await storage.runs.get(uuid(1001)))?.status).toBe("pending");
+        expect((await storage.runs.claimNext(new Date(Date.UTC(2031, 0, 1))))?.attempt).toBe(2);
+        expect(await storage.runs.delete(uuid(1001))).toBe(true);
+        expect(await storage.runs.delete(uuid(1001))).toBe(false);
+      });
+    });
+
+    it("truncates what it is asked to", async () => {
+      await storage.threads.create({ thread_id: uuid(1), metadata: {} }, "raise");
+      await storage.runs.create({ run: run(1, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+      await storage.truncate({ runs: true, threads: false, assistants: false, checkpointer: false });
+      expect(await storage.runs.get(uuid(1001))).toBeNull();
+      expect(await storage.threads.get(uuid(1))).not.toBeNull();
+      await storage.truncate({ runs: false, threads: true, assistants: false, checkpointer: false });
+      expect(await storage.threads.get(uuid(1))).toBeNull();
+    });
+  });
+}
