@@ -63,7 +63,7 @@ export function buildRunConfig(
   const tags = [...(assistantConfig.tags ?? []), ...(runConfig.tags ?? [])];
   const config: Record<string, unknown> = {
     configurable,
-    metadata: { ...assistant.metadata, ...run.metadata, run_attempt: 1, langgraph_host: "self-hosted" },
+    metadata: { ...assistant.metadata, ...run.metadata, run_id: run.run_id, run_attempt: internal.attempt, langgraph_host: "self-hosted" },
     ...(tags.length ? { tags } : {}),
   };
   const recursionLimit = runConfig.recursion_limit ?? assistantConfig.recursion_limit;

@@ -138,7 +138,11 @@ export class WorkerPool {
     this.broker.open(run.run_id);
     let status: RunStatus = "success";
     let failed = false;
+    // Where the thread stood before this run: a rollback deletes every checkpoint after it.
+    let head: string | null = null;
     try {
+      const tuple = await this.storage.checkpointer.getTuple({ configurable: { thread_id: run.thread_id, checkpoint_ns: "" } });
+      head = (tuple?.config.configurable?.checkpoint_id as string | undefined) ?? null;
       this.broker.publish(run.run_id, "metadata", serialize({ run_id: run.run_id, attempt }));
       if (attempt > MAX_ATTEMPTS) throw new Error(`Run ${run.run_id} exceeded max attempts (${MAX_ATTEMPTS})`);
       const [assistant, internal] = await Promise.all([
@@ -169,15 +173,16 @@ export class WorkerPool {
         this.broker.publish(run.run_id, "error", serialize({ error: e?.name ?? "Error", message: e?.message ?? String(err) }));
       }
     }
-    await this.finish(run, status, failed, signal.reason === "rollback");
+    await this.finish(run, status, failed, signal.reason === "rollback" ? { head } : undefined);
     this.logger.debug({ runId: run.run_id, status, ms: Date.now() - started }, "run finished");
   }
 
   /** Records the outcome on the run and its thread; never throws (a deleted thread is fine). */
-  private async finish(run: Run, status: RunStatus, failed: boolean, rollback: boolean): Promise<void> {
+  private async finish(run: Run, status: RunStatus, failed: boolean, rollback?: { head: string | null }): Promise<void> {
     try {
       if (rollback) {
         await this.storage.runs.delete(run.run_id);
+        await this.storage.deleteCheckpointsAfter(run.thread_id, rollback.head);
       } else {
         await this.storage.runs.setStatus(run.run_id, status);
       }

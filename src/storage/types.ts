@@ -229,6 +229,12 @@ export interface RunRepository {
   setStatus(runId: string, status: RunStatus): Promise<boolean>;
   /** Whether the thread still has pending or running runs (other than `exceptRunId`). */
   hasInflight(threadId: string, exceptRunId?: string): Promise<boolean>;
+  listByStatus(status: RunStatus): Promise<Run[]>;
+  /**
+   * Cancels a run only if it is still pending (atomically against a worker's claim): marks it
+   * `interrupted`, or deletes it. Returns false when it was no longer pending.
+   */
+  cancelPending(runId: string, outcome: "interrupted" | "delete"): Promise<boolean>;
   /** Runs left `running` by a crash go back to `pending`; returns their ids. */
   requeueRunning(): Promise<string[]>;
   /** Earliest `created_at` among pending runs, for the worker's timer (after_seconds). */
@@ -252,6 +258,12 @@ export interface Storage {
     checkpoint: { checkpoint_id: string; checkpoint_ns?: string },
     patch: Record<string, unknown>,
   ): Promise<boolean>;
+  /**
+   * Deletes the thread's checkpoints (and writes) newer than `checkpointId` (all when null), in
+   * every namespace: what a rolled-back run wrote, since one run at a time writes to a thread and
+   * checkpoint ids are time-ordered.
+   */
+  deleteCheckpointsAfter(threadId: string, checkpointId: string | null): Promise<void>;
   /** Empties everything a reset asks for (`POST /internal/truncate`); system assistants stay. */
   truncate(options: { runs: boolean; threads: boolean; assistants: boolean; checkpointer: boolean }): Promise<void>;
   /** Where data lives, for the banner (`":memory:"` for in-memory). */

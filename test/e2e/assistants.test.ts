@@ -125,6 +125,19 @@ describe("assistants", () => {
     await expect(client.assistants.getVersions("0b9a4a3c-5d0e-4c0a-9d43-0e0a6b6f1cff")).rejects.toMatchObject({ status: 404 });
   });
 
+  it("seeds system assistants' config and context from LANGGRAPH_CONFIG", async () => {
+    process.env.LANGGRAPH_CONFIG = JSON.stringify({ agent: { configurable: { model: "seeded" }, context: { tone: "warm" } } });
+    const seeded = await startTestServer({ config: fixture("api") });
+    try {
+      const agent = await sdkClient(seeded.url).assistants.get("agent");
+      expect(agent.config).toEqual({ configurable: { model: "seeded" } });
+      expect(agent.context).toEqual({ tone: "warm" });
+    } finally {
+      delete process.env.LANGGRAPH_CONFIG;
+      await seeded.close();
+    }
+  });
+
   it("deletes an assistant with its threads when asked", async () => {
     const assistant = await client.assistants.create({ graphId: "agent" });
     const thread = await client.threads.create();

@@ -168,6 +168,19 @@ describe("threads", () => {
     expect((await client.threads.getState<{ done: boolean }>(slow.thread_id)).values.done).toBe(false);
   });
 
+  it("stops a running run before deleting its thread, and the worker keeps working", async () => {
+    const thread = await client.threads.create();
+    const run = await client.runs.create(thread.thread_id, "slow", { input: { delay_ms: 5_000 } });
+    await waitFor(async () => (await client.runs.get(thread.thread_id, run.run_id)).status === "running");
+    const started = Date.now();
+    await client.threads.delete(thread.thread_id);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    await expect(client.threads.get(thread.thread_id)).rejects.toMatchObject({ status: 404 });
+    // The slot is free again: a new run still executes.
+    const id = await echoThread("after delete");
+    expect((await client.threads.get(id)).status).toBe("idle");
+  });
+
   it("applies supersteps in order at creation", async () => {
     const thread = await client.threads.create({
       graphId: "agent",

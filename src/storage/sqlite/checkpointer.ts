@@ -12,6 +12,15 @@ export class SqliteCheckpointer extends SqliteSaver {
     this.setup();
   }
 
+  /** Deletes the thread's checkpoints newer than `checkpointId` (all when null), and their writes. */
+  deleteAfter(threadId: string, checkpointId: string | null): void {
+    const after = checkpointId ?? "";
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM writes WHERE thread_id = ? AND checkpoint_id > ?`).run(threadId, after);
+      this.db.prepare(`DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id > ?`).run(threadId, after);
+    })();
+  }
+
   /** Merges `patch` into one checkpoint's metadata; false if there is no such checkpoint. */
   async patchMetadata(threadId: string, checkpointNs: string, checkpointId: string, patch: Record<string, unknown>): Promise<boolean> {
     const row = this.db

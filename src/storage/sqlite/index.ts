@@ -18,6 +18,9 @@ export function openSqliteStorage(file: string): Storage {
     checkpointer,
     patchCheckpointMetadata: (threadId, checkpoint, patch) =>
       checkpointer.patchMetadata(threadId, checkpoint.checkpoint_ns ?? "", checkpoint.checkpoint_id, patch),
+    async deleteCheckpointsAfter(threadId, checkpointId) {
+      checkpointer.deleteAfter(threadId, checkpointId);
+    },
     async truncate(options) {
       await threads.truncate({ threads: options.threads, runs: options.runs, checkpoints: options.checkpointer });
       if (options.assistants) await assistants.truncate();

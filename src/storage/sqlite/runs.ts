@@ -145,6 +145,18 @@ export class SqliteRuns implements RunRepository {
     return this.inflight.all(threadId).some((r) => r.run_id !== exceptRunId);
   }
 
+  async listByStatus(status: RunStatus): Promise<Run[]> {
+    return this.db.prepare<[string], RunRow>(`SELECT * FROM runs WHERE status = ? ORDER BY created_at, rowid`).all(status).map(toRun);
+  }
+
+  async cancelPending(runId: string, outcome: "interrupted" | "delete"): Promise<boolean> {
+    const stmt =
+      outcome === "delete"
+        ? this.db.prepare(`DELETE FROM runs WHERE run_id = ? AND status = 'pending'`)
+        : this.db.prepare(`UPDATE runs SET status = 'interrupted', updated_at = ? WHERE run_id = ? AND status = 'pending'`);
+    return (outcome === "delete" ? stmt.run(runId) : stmt.run(new Date().toISOString(), runId)).changes > 0;
+  }
+
   async requeueRunning(): Promise<string[]> {
     return this.db.transaction(() => {
       const ids = this.db

@@ -1,0 +1,26 @@
+import Type from "typebox";
+import { Limit, Offset, StringEnum, Uuid } from "./common.js";
+
+export const RunStatus = StringEnum(["pending", "running", "success", "error", "timeout", "interrupted"] as const);
+
+export const RunListQuery = Type.Object({
+  limit: Type.Optional(Limit),
+  offset: Type.Optional(Offset),
+  status: Type.Optional(RunStatus),
+});
+
+export const CancelQuery = Type.Object({
+  wait: Type.Optional(Type.Union([Type.Boolean(), Type.String()])),
+  action: Type.Optional(StringEnum(["interrupt", "rollback"] as const)),
+});
+
+export const CancelMany = Type.Object({
+  thread_id: Type.Optional(Uuid),
+  run_ids: Type.Optional(Type.Array(Uuid)),
+  status: Type.Optional(StringEnum(["pending", "running", "all"] as const)),
+});
+
+export const JoinStreamQuery = Type.Object({
+  cancel_on_disconnect: Type.Optional(Type.Union([Type.Boolean(), Type.String()])),
+  stream_mode: Type.Optional(Type.Unknown()),
+});

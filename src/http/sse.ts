@@ -1,0 +1,64 @@
+/**
+ * Server-sent events exactly as the SDKs parse them: `event:`, `data:`, then `id:` lines and a
+ * blank line per event; a `: heartbeat` comment every 15 s keeps proxies from cutting idle streams.
+ */
+import type { FastifyReply } from "fastify";
+import type { RunEvent } from "../runs/broker.js";
+
+const HEARTBEAT_MS = 15_000;
+
+export function sseFrame(event: RunEvent, withId: boolean): string {
+  return `event: ${event.event}\ndata: ${event.data}\n${withId ? `id: ${event.id}\n` : ""}\n`;
+}
+
+/**
+ * Takes over the response and writes `events` as SSE until they end or the client goes away.
+ * Headers set on the reply before (CORS, Content-Location) are kept.
+ */
+export async function sendSse(
+  reply: FastifyReply,
+  events: AsyncIterable<RunEvent>,
+  options: { withIds: boolean; headers?: Record<string, string> },
+): Promise<void> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string>),
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+    ...options.headers,
+  });
+  raw.flushHeaders();
+  const heartbeat = setInterval(() => raw.write(": heartbeat\n\n"), HEARTBEAT_MS);
+  try {
+    for await (const event of events) {
+      if (raw.destroyed) break;
+      // A slow client must not hold the run back: events queue in the broker, not in the worker.
+      if (!raw.write(sseFrame(event, options.withIds))) await new Promise((r) => raw.once("drain", r).once("close", r));
+    }
+  } finally {
+    clearInterval(heartbeat);
+    raw.end();
+  }
+}
+
+/**
+ * `/wait`-style responses: JSON that may take long. Headers go out at once and a newline every
+ * 5 s keeps the connection alive (the SDKs parse JSON with leading whitespace); then the body.
+ */
+export async function sendJsonWhenReady(reply: FastifyReply, result: Promise<unknown>, headers: Record<string, string> = {}): Promise<void> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), "content-type": "application/json", ...headers });
+  const keepAlive = setInterval(() => raw.write("\n"), 5_000);
+  try {
+    raw.end(JSON.stringify(await result) ?? "null");
+  } catch (err) {
+    const e = err as Error;
+    raw.end(JSON.stringify({ __error__: { error: e?.name ?? "Error", message: e?.message ?? String(err) } }));
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
