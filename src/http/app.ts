@@ -24,6 +24,9 @@ import { runRoutes } from "./routes/runs.js";
 import { threadRoutes } from "./routes/threads.js";
 
 declare module "fastify" {
+  interface FastifyInstance {
+    registeredRoutes: Array<{ method: string; url: string }>;
+  }
   interface FastifyRequest {
     /** Who is calling; `null` when the project has no auth module (or for public routes). */
     auth: AuthContext | null;
@@ -58,6 +61,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest("auth", null);
+  // Every route as registered, so a test can prove none is left unauthenticated.
+  const routes: Array<{ method: string; url: string }> = [];
+  app.decorate("registeredRoutes", routes);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(`${request.method} ${request.url.split("?")[0]} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
   });
