@@ -125,7 +125,7 @@ describe("tutorial part 2: private conversations", () => {
     const alice = sdkClient(server.url, "user1-token");
     const thread = await alice.threads.create();
     const patched = await alice.threads.update(thread.thread_id, { metadata: { owner: "user2" } });
-    expect(patched.metadata.owner).toBe("user1");
+    expect(patched.metadata?.owner).toBe("user1");
     const run = await alice.runs.create(thread.thread_id, "agent", {
       input: { messages: [{ role: "user", content: "x" }] },
       config: { configurable: { langgraph_auth_user_id: "user2", user_id: "user2" } },
