@@ -30,6 +30,7 @@ export interface RunnableGraph {
   getState(config: Record<string, unknown>, options?: Record<string, unknown>): Promise<GraphStateSnapshot>;
   getStateHistory(config: Record<string, unknown>, options?: Record<string, unknown>): AsyncIterable<GraphStateSnapshot>;
   updateState(config: Record<string, unknown>, values: unknown, asNode?: string): Promise<Record<string, unknown>>;
+  streamEvents?(input: unknown, options: Record<string, unknown>): AsyncIterable<unknown>;
   bulkUpdateState?(config: Record<string, unknown>, supersteps: Array<{ updates: Array<{ values?: unknown; asNode?: string }> }>): Promise<unknown>;
 }
 

@@ -14,7 +14,22 @@ function replacer(this: Record<string, unknown>, key: string, value: unknown): u
 }
 
 export function serialize(value: unknown): string {
-  return JSON.stringify(value, replacer) ?? "null";
+  try {
+    return JSON.stringify(value, replacer) ?? "null";
+  } catch {
+    // Circular structures (some LangChain event payloads): repeated objects become "[Circular]".
+    const seen = new WeakSet<object>();
+    return (
+      JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+        const out = replacer.call(this, key, v);
+        if (typeof out === "object" && out !== null) {
+          if (seen.has(out)) return "[Circular]";
+          seen.add(out);
+        }
+        return out;
+      }) ?? "null"
+    );
+  }
 }
 
 /** The same value as plain JSON data (what a client would receive). */

@@ -6,6 +6,7 @@ import { Command } from "@langchain/langgraph";
 import type { AuthUser } from "../auth/load.js";
 import type { RunnableGraph } from "../graphs/registry.js";
 import type { Assistant, Run, RunInternal } from "../storage/types.js";
+import { LegacyMessages } from "./legacy-messages.js";
 
 export interface StreamChunk {
   event: string;
@@ -79,13 +80,16 @@ export async function* executeRun(
   signal: AbortSignal,
 ): AsyncGenerator<StreamChunk> {
   const { config } = buildRunConfig(run, assistant, internal);
-  const requested = run.kwargs.stream_mode.length ? run.kwargs.stream_mode : ["values"];
-  const libraryModes = [...new Set(requested.map((m) => LIBRARY_MODE[m]).filter((m): m is string => !!m))];
+  const requested = new Set(run.kwargs.stream_mode.length ? run.kwargs.stream_mode : ["values"]);
+  const legacy = requested.has("messages") ? new LegacyMessages() : undefined;
+  const libraryModes = new Set([...requested].map((m) => LIBRARY_MODE[m]).filter((m): m is string => !!m));
+  // Legacy messages announce completed messages from state snapshots.
+  if (legacy) libraryModes.add("values");
   const context = { ...assistant.context, ...((run.kwargs.context as Record<string, unknown> | undefined) ?? {}) };
   const input = run.kwargs.command ? toCommand(run.kwargs.command) : (run.kwargs.input ?? null);
   const options: Record<string, unknown> = {
     ...config,
-    streamMode: libraryModes,
+    streamMode: [...libraryModes],
     subgraphs: run.kwargs.subgraphs,
     signal,
     runId: run.run_id,
@@ -93,14 +97,48 @@ export async function* executeRun(
     ...(run.kwargs.interrupt_before ? { interruptBefore: run.kwargs.interrupt_before } : {}),
     ...(run.kwargs.interrupt_after ? { interruptAfter: run.kwargs.interrupt_after } : {}),
   };
-  const wantsTuple = requested.includes("messages-tuple");
-  const stream = await graph.stream(input, options);
-  for await (const chunk of stream) {
-    // With subgraphs LangGraph yields [namespace, mode, data]; without, [mode, data].
+  const source = requested.has("events") ? viaEvents(graph, input, options, run) : viaStream(graph, input, options, run);
+  for await (const item of source) {
+    if (item.kind === "event") {
+      yield { event: "events", data: item.data };
+      continue;
+    }
+    const { ns, mode, data } = item;
+    const name = (event: string) => (ns.length ? `${event}|${ns.join("|")}` : event);
+    if (mode === "messages") {
+      if (requested.has("messages-tuple")) yield { event: name("messages"), data };
+      if (legacy && ns.length === 0) yield* legacy.onToken(data);
+      continue;
+    }
+    if (mode === "values" && legacy && ns.length === 0) yield* legacy.onValues(data);
+    if (requested.has(mode)) yield { event: name(mode), data };
+  }
+}
+
+type SourceItem = { kind: "chunk"; ns: string[]; mode: string; data: unknown } | { kind: "event"; data: unknown };
+
+/** LangGraph's stream(): [mode, data] chunks, or [namespace, mode, data] with subgraphs. */
+async function* viaStream(graph: RunnableGraph, input: unknown, options: Record<string, unknown>, run: Run): AsyncGenerator<SourceItem> {
+  for await (const chunk of await graph.stream(input, options)) {
     const parts = (run.kwargs.subgraphs ? chunk : [[], ...(chunk as unknown[])]) as [string[], string, unknown];
-    const [ns, mode, data] = parts;
-    const name = mode === "messages" && wantsTuple ? "messages" : mode;
-    yield { event: ns.length ? `${name}|${ns.join("|")}` : name, data };
+    yield { kind: "chunk", ns: parts[0], mode: parts[1], data: parts[2] };
+  }
+}
+
+/**
+ * The `events` mode: LangChain's streamEvents (v2). The root graph's own `on_chain_stream` events
+ * carry the other modes' chunks; every other event goes out as an `events` event.
+ */
+async function* viaEvents(graph: RunnableGraph, input: unknown, options: Record<string, unknown>, run: Run): AsyncGenerator<SourceItem> {
+  if (typeof graph.streamEvents !== "function") throw new Error("this graph does not support the events stream mode");
+  for await (const event of graph.streamEvents(input, { ...options, version: "v2" })) {
+    const e = event as { event: string; run_id?: string; data?: { chunk?: unknown } };
+    if (e.event === "on_chain_stream" && e.run_id === run.run_id) {
+      const parts = (run.kwargs.subgraphs ? e.data?.chunk : [[], ...(e.data?.chunk as unknown[])]) as [string[], string, unknown];
+      yield { kind: "chunk", ns: parts[0], mode: parts[1], data: parts[2] };
+    } else {
+      yield { kind: "event", data: event };
+    }
   }
 }
 

@@ -1,0 +1,44 @@
+/**
+ * The `messages` stream mode as LangGraph's API defines it (the SDKs' "legacy" messages):
+ * `messages/metadata` the first time a message id is seen, `messages/partial` with the message
+ * accumulated so far on every token, and `messages/complete` for each new message that reaches the
+ * graph state. (`messages-tuple` is the plain `[chunk, metadata]` form.)
+ */
+import type { StreamChunk } from "./executor.js";
+
+interface Chunk {
+  id?: string;
+  concat?: (other: Chunk) => Chunk;
+}
+
+export class LegacyMessages {
+  private readonly partial = new Map<string, Chunk>();
+  private readonly completed = new Set<string>();
+  private baseline = true;
+
+  /** A `[chunk, metadata]` pair from LangGraph's messages mode. */
+  *onToken(data: unknown): Generator<StreamChunk> {
+    const [chunk, metadata] = data as [Chunk, Record<string, unknown>];
+    const id = chunk?.id;
+    if (!id) return;
+    const previous = this.partial.get(id);
+    if (!previous) yield { event: "messages/metadata", data: { [id]: { metadata } } };
+    const merged = previous && typeof previous.concat === "function" ? previous.concat(chunk) : chunk;
+    this.partial.set(id, merged);
+    yield { event: "messages/partial", data: [merged] };
+  }
+
+  /** A state snapshot (values mode): messages not seen complete before are announced. */
+  *onValues(values: unknown): Generator<StreamChunk> {
+    const messages = (values as { messages?: Array<{ id?: string }> } | null)?.messages;
+    if (!Array.isArray(messages)) return;
+    const fresh = messages.filter((m) => m?.id && !this.completed.has(m.id));
+    for (const m of fresh) this.completed.add(m.id!);
+    // The first snapshot is the input: those messages were not produced by this run.
+    if (this.baseline) {
+      this.baseline = false;
+      return;
+    }
+    if (fresh.length) yield { event: "messages/complete", data: fresh };
+  }
+}
