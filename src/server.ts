@@ -44,6 +44,10 @@ export interface ServerOptions {
   logLevel?: string;
   /** Largest request body in bytes. Default 10 MB. */
   bodyLimit?: number;
+  /** How long a finished run's events stay in memory for late readers (ms). Default 5 s; resumable runs 60 s. */
+  streamRetainMs?: number;
+  /** Interval of `: heartbeat` comments on idle SSE streams (ms). Default 15 s. */
+  heartbeatMs?: number;
   /** `dev` (default) adds `POST /internal/truncate` for integration suites. */
   mode?: "dev" | "production";
 }
@@ -63,6 +67,8 @@ export interface RunningServer {
   close(options?: { graceMs?: number }): Promise<void>;
   /** The Fastify instance, for tests that inspect routes. */
   app: App;
+  /** Live counters, for tests and the benchmark. */
+  stats(): { bufferedRuns: number; activeRuns: number };
 }
 
 export async function createServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -77,7 +83,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
 
   const storage = openStorage(options.storage ?? "sqlite", config, logger);
   try {
-    const broker = new RunBroker();
+    const broker = new RunBroker(options.streamRetainMs);
     const authorizer = new Authorizer(authModule?.handlers ?? {}, logger);
     const authenticator = new Authenticator(authModule, { disableStudioAuth: config.auth?.disableStudioAuth ?? false, logger });
     const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10);
@@ -94,6 +100,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       runs,
       info: { version: packageVersion("../package.json"), langgraphVersion: packageVersion("@langchain/langgraph/package.json") },
       bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+      heartbeatMs: options.heartbeatMs ?? 15_000,
       openapiSecurity: config.auth?.openapi,
       truncate: (options.mode ?? "dev") === "dev" ? (opts) => storage.truncate(opts) : undefined,
     });
@@ -113,6 +120,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       auth: config.auth?.module?.spec,
       dataLocation: storage.location,
       app,
+      stats: () => ({ bufferedRuns: broker.size, activeRuns: worker.activeCount }),
       close(closeOptions = {}) {
         closed ??= (async () => {
           await worker.stop(closeOptions.graceMs ?? 0);

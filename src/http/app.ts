@@ -45,6 +45,8 @@ export interface AppDeps {
   info: { version: string; langgraphVersion: string };
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
+  /** Interval of SSE heartbeat comments, in ms. */
+  heartbeatMs: number;
   openapiSecurity?: Record<string, unknown>;
   /** Present in dev mode only: backs `POST /internal/truncate`. */
   truncate?: (options: { runs: boolean; threads: boolean; assistants: boolean; checkpointer: boolean; store: boolean }) => Promise<void>;

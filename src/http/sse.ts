@@ -5,8 +5,6 @@
 import type { FastifyReply } from "fastify";
 import type { RunEvent } from "../runs/broker.js";
 
-const HEARTBEAT_MS = 15_000;
-
 export function sseFrame(event: RunEvent, withId: boolean): string {
   return `event: ${event.event}\ndata: ${event.data}\n${withId ? `id: ${event.id}\n` : ""}\n`;
 }
@@ -18,7 +16,7 @@ export function sseFrame(event: RunEvent, withId: boolean): string {
 export async function sendSse(
   reply: FastifyReply,
   events: AsyncIterable<RunEvent>,
-  options: { withIds: boolean; headers?: Record<string, string> },
+  options: { withIds: boolean; heartbeatMs: number; headers?: Record<string, string> },
 ): Promise<void> {
   reply.hijack();
   const raw = reply.raw;
@@ -31,7 +29,7 @@ export async function sendSse(
     ...options.headers,
   });
   raw.flushHeaders();
-  const heartbeat = setInterval(() => raw.write(": heartbeat\n\n"), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => raw.write(": heartbeat\n\n"), options.heartbeatMs);
   try {
     for await (const event of events) {
       if (raw.destroyed) break;

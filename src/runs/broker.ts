@@ -3,8 +3,9 @@
  * join, wait — any number at once) iterates the whole log from its start or from a
  * `Last-Event-ID`, then follows live events until the run finishes.
  *
- * Memory: a log lives while its run executes and for `retainMs` after it ends (so a reader that
- * arrives just after the end still gets the events), then it is dropped.
+ * Memory: a log lives while its run executes and for a grace period after it ends (so a reader
+ * that arrives just after the end still gets the events), then it is dropped: `retainMs` for
+ * ordinary runs, longer for resumable ones, whose clients may reconnect with Last-Event-ID.
  */
 export interface RunEvent {
   /** Per-run sequence number, 0 for the `metadata` event. */
@@ -24,7 +25,10 @@ interface RunLog {
 export class RunBroker {
   private readonly logs = new Map<string, RunLog>();
 
-  constructor(private readonly retainMs = 60_000) {}
+  constructor(
+    private readonly retainMs = 5_000,
+    private readonly resumableRetainMs = 60_000,
+  ) {}
 
   private log(runId: string): RunLog {
     let log = this.logs.get(runId);
@@ -49,12 +53,13 @@ export class RunBroker {
     this.wake(log);
   }
 
-  finish(runId: string): void {
+  finish(runId: string, options: { resumable?: boolean } = {}): void {
     const log = this.log(runId);
     log.done = true;
     this.wake(log);
     if (log.dropTimer) clearTimeout(log.dropTimer);
-    log.dropTimer = setTimeout(() => this.logs.delete(runId), this.retainMs);
+    const retain = options.resumable ? Math.max(this.retainMs, this.resumableRetainMs) : this.retainMs;
+    log.dropTimer = setTimeout(() => this.logs.delete(runId), retain);
     log.dropTimer.unref();
   }
 

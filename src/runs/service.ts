@@ -34,7 +34,7 @@ export interface RunCreateBody {
   after_seconds?: number;
   webhook?: string;
   feedback_keys?: string[];
-  on_completion?: "delete" | "keep";
+  on_completion?: "delete" | "keep" | "complete" | "continue";
 }
 
 const BUSY_MESSAGE = "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.";
@@ -99,7 +99,7 @@ export class RunService {
       interrupt_after: body.interrupt_after,
       webhook: body.webhook,
       feedback_keys: body.feedback_keys,
-      temporary: stateless && body.on_completion !== "keep",
+      temporary: stateless && body.on_completion !== "keep" && body.on_completion !== "continue",
       subgraphs: body.stream_subgraphs ?? false,
       resumable: body.stream_resumable ?? false,
       checkpoint_id: body.checkpoint_id,

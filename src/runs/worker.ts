@@ -111,6 +111,10 @@ export class WorkerPool {
     await Promise.all(entries.map((e) => e.done));
   }
 
+  get activeCount(): number {
+    return this.active.size;
+  }
+
   isRunning(runId: string): boolean {
     return this.active.has(runId);
   }
@@ -203,7 +207,7 @@ export class WorkerPool {
     } catch (err) {
       this.logger.error({ err, runId: run.run_id, threadId: run.thread_id }, "recording the run's outcome failed");
     } finally {
-      this.broker.finish(run.run_id);
+      this.broker.finish(run.run_id, { resumable: run.kwargs.resumable });
     }
   }
 

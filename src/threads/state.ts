@@ -68,9 +68,13 @@ export function interruptsOf(state: ThreadState): Record<string, unknown[]> {
   return out;
 }
 
-/** The thread status a finished run leaves: error, interrupted (work pending), busy or idle. */
+/**
+ * The thread status a finished run leaves: busy while other runs are queued on it (the next one
+ * takes over), else error, interrupted (work pending at its last checkpoint) or idle.
+ */
 export function statusAfterRun(state: ThreadState | null, failed: boolean, moreInflight: boolean): ThreadStatus {
+  if (moreInflight) return "busy";
   if (failed) return "error";
   if (state && state.next.length > 0) return "interrupted";
-  return moreInflight ? "busy" : "idle";
+  return "idle";
 }

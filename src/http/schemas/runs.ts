@@ -43,7 +43,8 @@ export const RunCreate = Type.Object({
   multitask_strategy: Type.Optional(StringEnum(["reject", "interrupt", "rollback", "enqueue"] as const)),
   if_not_exists: Type.Optional(StringEnum(["reject", "create"] as const)),
   on_disconnect: Type.Optional(StringEnum(["continue", "cancel"] as const)),
-  on_completion: Type.Optional(StringEnum(["delete", "keep"] as const)),
+  // "complete"/"continue" are what the JS SDK's types spell; they mean delete/keep.
+  on_completion: Type.Optional(StringEnum(["delete", "keep", "complete", "continue"] as const)),
   after_seconds: Type.Optional(Type.Number({ minimum: 0 })),
   webhook: Type.Optional(Type.String()),
   feedback_keys: Type.Optional(Type.Array(Type.String())),
