@@ -151,6 +151,52 @@ describe("runs", () => {
     expect(values.answer).toBe("final: Ada");
   });
 
+  it("stops at interrupt_before and continues with a null input", async () => {
+    const thread = await client.threads.create();
+    await client.runs.wait(thread.thread_id, "agent", { input: hello, interruptBefore: ["chatbot"] });
+    const paused = await client.threads.getState(thread.thread_id);
+    expect(paused.next).toEqual(["chatbot"]);
+    expect((await client.threads.get(thread.thread_id)).status).toBe("interrupted");
+    const values = (await client.runs.wait(thread.thread_id, "agent", { input: null })) as { messages: Array<{ content: string }> };
+    expect(values.messages.at(-1)!.content).toBe("echo: Hello!");
+  });
+
+  it("forks from an earlier checkpoint and applies command.update and goto", async () => {
+    const thread = await client.threads.create();
+    await client.runs.wait(thread.thread_id, "agent", { input: { messages: [{ role: "user", content: "first" }] } });
+    const history = await client.threads.getHistory<{ messages: unknown[] }>(thread.thread_id, { limit: 10 });
+    const beforeAnswer = history.find((h) => h.next.includes("chatbot"))!;
+    const forked = (await client.runs.wait(thread.thread_id, "agent", {
+      input: null,
+      checkpointId: beforeAnswer.checkpoint!.checkpoint_id!,
+    })) as { messages: Array<{ content: string }> };
+    expect(forked.messages.map((m) => m.content)).toEqual(["first", "echo: first"]);
+    const updated = (await client.runs.wait(thread.thread_id, "agent", {
+      command: { update: { messages: [{ role: "user", content: "via update" }] }, goto: "chatbot" },
+    })) as { messages: Array<{ content: string }> };
+    expect(updated.messages.at(-1)!.content).toBe("echo: via update");
+  });
+
+  it("runs at most --n-jobs-per-worker runs at once across threads", async () => {
+    const small = await startTestServer({ config: fixture("api"), nJobsPerWorker: 2 });
+    try {
+      const c = sdkClient(small.url);
+      const threads = await Promise.all([0, 1, 2, 3].map(() => c.threads.create()));
+      const runs = await Promise.all(threads.map((t) => c.runs.create(t.thread_id, "slow", { input: { delay_ms: 400 } })));
+      let peak = 0;
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const statuses = await Promise.all(runs.map((r) => c.runs.get(r.thread_id, r.run_id).then((x) => x.status)));
+        peak = Math.max(peak, statuses.filter((s) => s === "running").length);
+        if (statuses.every((s) => s === "success")) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(peak).toBe(2);
+    } finally {
+      await small.close();
+    }
+  });
+
   it("runs stateless batches and deletes their threads after", async () => {
     const created = await client.runs.createBatch([{ assistantId: "agent", input: hello }, { assistantId: "agent", input: hello }]);
     expect(created).toHaveLength(2);
