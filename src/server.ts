@@ -21,6 +21,7 @@ import { RunService } from "./runs/service.js";
 import { WorkerPool } from "./runs/worker.js";
 import { openSqliteStorage } from "./storage/sqlite/index.js";
 import type { Storage } from "./storage/types.js";
+import { StoreService } from "./store/service.js";
 import { ThreadService } from "./threads/service.js";
 
 const require = createRequire(import.meta.url);
@@ -98,6 +99,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       assistants,
       threads,
       runs,
+      store: new StoreService(storage.store, authorizer),
       info: { version: packageVersion("../package.json"), langgraphVersion: packageVersion("@langchain/langgraph/package.json") },
       bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
       heartbeatMs: options.heartbeatMs ?? 15_000,
@@ -106,6 +108,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     });
     await app.listen({ port: options.port ?? 2024, host: options.host ?? "127.0.0.1" });
     await worker.start();
+    const sweeper = startStoreSweeper(storage, config, logger);
 
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : (options.port ?? 2024);
@@ -123,6 +126,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       stats: () => ({ bufferedRuns: broker.size, activeRuns: worker.activeCount }),
       close(closeOptions = {}) {
         closed ??= (async () => {
+          clearInterval(sweeper);
           await worker.stop(closeOptions.graceMs ?? 0);
           await app.close();
           await storage.close();
@@ -136,11 +140,35 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   }
 }
 
+/** `store.ttl` in langgraph.json: default_ttl and sweep_interval_minutes in minutes, refresh_on_read. */
+function storeTtl(config: ProjectConfig): { defaultMinutes: number | null; refreshOnRead: boolean; sweepMinutes: number } {
+  const ttl = (config.raw.store?.ttl ?? {}) as { default_ttl?: number; refresh_on_read?: boolean; sweep_interval_minutes?: number };
+  return {
+    defaultMinutes: typeof ttl.default_ttl === "number" && ttl.default_ttl > 0 ? ttl.default_ttl : null,
+    refreshOnRead: ttl.refresh_on_read ?? true,
+    sweepMinutes: typeof ttl.sweep_interval_minutes === "number" && ttl.sweep_interval_minutes > 0 ? ttl.sweep_interval_minutes : 60,
+  };
+}
+
+/** Expired store items are invisible at once; the sweeper removes them from disk now and then. */
+function startStoreSweeper(storage: Storage, config: ProjectConfig, logger: Logger): NodeJS.Timeout {
+  const sweep = () =>
+    storage.store.sweepExpired().then(
+      (n) => n && logger.debug(`store: removed ${n} expired items`),
+      (err) => logger.warn({ err }, "store sweep failed"),
+    );
+  void sweep();
+  const timer = setInterval(sweep, storeTtl(config).sweepMinutes * 60_000);
+  timer.unref();
+  return timer;
+}
+
 function openStorage(kind: "sqlite" | "memory", config: ProjectConfig, logger: Logger): Storage {
-  if (kind === "memory") return openSqliteStorage(":memory:");
+  const options = { storeTtl: storeTtl(config) };
+  if (kind === "memory") return openSqliteStorage(":memory:", options);
   const dir = path.join(config.projectDir, DATA_DIR_NAME);
   ensureGitignored(config.projectDir, logger);
-  return openSqliteStorage(path.join(dir, "agent-server.db"));
+  return openSqliteStorage(path.join(dir, "agent-server.db"), options);
 }
 
 /** Adds the data folder to the project's .gitignore the first time (creating the file if needed). */

@@ -11,6 +11,12 @@ import { tsImport } from "tsx/esm/api";
 import { v5 as uuidv5 } from "uuid";
 import type { GraphRef } from "../config/load.js";
 import { ConfigError, NotFound } from "../errors.js";
+import type { Storage } from "../storage/types.js";
+
+/** What graphs get from storage: our checkpointer and the shared long-term store. */
+export function storageBinding(storage: Storage): { checkpointer: unknown; store: unknown } {
+  return { checkpointer: storage.checkpointer, store: storage.store.langgraph };
+}
 
 /** The namespace LangGraph uses for system assistant ids (uuid5 of the graph id). */
 export const SYSTEM_ASSISTANT_NAMESPACE = "6ba7b821-9dad-11d1-80b4-00c04fd430c8";

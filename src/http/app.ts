@@ -14,6 +14,7 @@ import type { AssistantService } from "../assistants/service.js";
 import type { AuthContext, Authenticator } from "../auth/authenticate.js";
 import { Unauthorized } from "../errors.js";
 import type { RunService } from "../runs/service.js";
+import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
 import { handleError } from "./errors.js";
 import { isPublicRequest } from "./public-routes.js";
@@ -21,6 +22,7 @@ import { assistantRoutes } from "./routes/assistants.js";
 import { internalRoutes } from "./routes/internal.js";
 import { metaRoutes } from "./routes/meta.js";
 import { runRoutes } from "./routes/runs.js";
+import { storeRoutes } from "./routes/store.js";
 import { threadRoutes } from "./routes/threads.js";
 
 declare module "fastify" {
@@ -42,6 +44,7 @@ export interface AppDeps {
   assistants: AssistantService;
   threads: ThreadService;
   runs: RunService;
+  store: StoreService;
   info: { version: string; langgraphVersion: string };
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
@@ -126,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   assistantRoutes(app, deps);
   threadRoutes(app, deps);
   runRoutes(app, deps);
+  storeRoutes(app, deps);
   internalRoutes(app, deps);
   return app;
 }

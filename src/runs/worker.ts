@@ -14,7 +14,7 @@
  */
 import type { Logger } from "pino";
 import { serialize, toPlain } from "../graphs/serialize.js";
-import type { GraphRegistry } from "../graphs/registry.js";
+import { storageBinding, type GraphRegistry } from "../graphs/registry.js";
 import type { Run, RunStatus, Storage } from "../storage/types.js";
 import { interruptsOf, statusAfterRun, toThreadState, type ThreadState } from "../threads/state.js";
 import type { RunBroker } from "./broker.js";
@@ -154,9 +154,7 @@ export class WorkerPool {
         this.storage.runs.getInternal(run.run_id),
       ]);
       if (!assistant) throw new Error(`Assistant ${run.assistant_id} no longer exists`);
-      const graph = await this.graphs.get(assistant.graph_id, run.kwargs.config, {
-        checkpointer: this.storage.checkpointer,
-      });
+      const graph = await this.graphs.get(assistant.graph_id, run.kwargs.config, storageBinding(this.storage));
       for await (const chunk of executeRun(graph, run, assistant, internal ?? { attempt }, signal)) {
         this.broker.publish(run.run_id, chunk.event, serialize(chunk.data));
       }
@@ -215,7 +213,7 @@ export class WorkerPool {
     try {
       const graphId = (await this.storage.assistants.get(run.assistant_id))?.graph_id;
       if (!graphId || !this.graphs.has(graphId)) return null;
-      const graph = await this.graphs.get(graphId, threadConfig, { checkpointer: this.storage.checkpointer });
+      const graph = await this.graphs.get(graphId, threadConfig, storageBinding(this.storage));
       const snapshot = await graph.getState({ configurable: { thread_id: run.thread_id, checkpoint_ns: "" } });
       return snapshot.config?.configurable?.checkpoint_id ? toThreadState(snapshot) : null;
     } catch (err) {

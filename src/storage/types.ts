@@ -242,6 +242,43 @@ export interface RunRepository {
   delete(runId: string): Promise<boolean>;
 }
 
+/** A long-term memory item, as the store routes return it. */
+export interface StoreItem {
+  namespace: string[];
+  key: string;
+  value: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * The key-value store shared by graphs and HTTP clients. `langgraph` is the same data as a
+ * LangGraph `BaseStore`, handed to graphs; the other methods serve the store routes. Expired
+ * items (TTL, in minutes) are invisible everywhere and removed by `sweepExpired`. `authFilter`
+ * is an authorization filter matched against `{...value, namespace, key}`.
+ */
+export interface ItemStore {
+  langgraph: import("@langchain/langgraph-checkpoint").BaseStore;
+  put(namespace: string[], key: string, value: Record<string, unknown>, options?: { ttlMinutes?: number | null }): Promise<void>;
+  get(namespace: string[], key: string, options?: { refreshTtl?: boolean }): Promise<StoreItem | null>;
+  delete(namespace: string[], key: string): Promise<boolean>;
+  search(
+    namespacePrefix: string[],
+    options: { filter?: Record<string, unknown>; authFilter?: MetadataFilter; limit: number; offset: number; refreshTtl?: boolean },
+  ): Promise<StoreItem[]>;
+  listNamespaces(options: {
+    prefix?: string[];
+    suffix?: string[];
+    maxDepth?: number;
+    limit: number;
+    offset: number;
+    authFilter?: MetadataFilter;
+  }): Promise<string[][]>;
+  /** Deletes expired items; returns how many. */
+  sweepExpired(): Promise<number>;
+  truncate(): Promise<void>;
+}
+
 /**
  * One backend: the three repositories plus LangGraph's own checkpointer, all on one database so
  * a thread's rows and its checkpoints live and die together.
@@ -250,6 +287,7 @@ export interface Storage {
   assistants: AssistantRepository;
   threads: ThreadRepository;
   runs: RunRepository;
+  store: ItemStore;
   /** A LangGraph `BaseCheckpointSaver` bound to this backend. */
   checkpointer: import("@langchain/langgraph-checkpoint").BaseCheckpointSaver;
   /** Merges `patch` into a checkpoint's metadata; false if the checkpoint does not exist. */
@@ -265,7 +303,7 @@ export interface Storage {
    */
   deleteCheckpointsAfter(threadId: string, checkpointId: string | null): Promise<void>;
   /** Empties everything a reset asks for (`POST /internal/truncate`); system assistants stay. */
-  truncate(options: { runs: boolean; threads: boolean; assistants: boolean; checkpointer: boolean }): Promise<void>;
+  truncate(options: { runs: boolean; threads: boolean; assistants: boolean; checkpointer: boolean; store: boolean }): Promise<void>;
   /** Where data lives, for the banner (`":memory:"` for in-memory). */
   location: string;
   close(): Promise<void>;

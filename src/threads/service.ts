@@ -7,7 +7,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { AuthContext } from "../auth/authenticate.js";
 import type { Authorizer } from "../auth/authorize.js";
 import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.js";
-import type { GraphRegistry, RunnableGraph } from "../graphs/registry.js";
+import { storageBinding, type GraphRegistry, type RunnableGraph } from "../graphs/registry.js";
 import { toPlain } from "../graphs/serialize.js";
 import type { IfExists, Metadata, Page, Storage, Thread, ThreadSearchQuery, ThreadStatus } from "../storage/types.js";
 import { EMPTY_STATE, interruptsOf, toThreadState, type ThreadState } from "./state.js";
@@ -202,7 +202,7 @@ export class ThreadService {
   }
 
   private async graphFor(thread: Thread): Promise<RunnableGraph> {
-    return this.graphs.get(thread.metadata.graph_id as string, thread.config, { checkpointer: this.storage.checkpointer });
+    return this.graphs.get(thread.metadata.graph_id as string, thread.config, storageBinding(this.storage));
   }
 
   private checkpointConfig(threadId: string, checkpoint?: CheckpointRef): { configurable: Record<string, unknown> } {

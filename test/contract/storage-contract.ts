@@ -230,13 +230,58 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
       });
     });
 
+    describe("store", () => {
+      it("puts, gets, overwrites and deletes; namespaces are exact", async () => {
+        await storage.store.put(["a", "b"], "k", { v: 1 });
+        expect(await storage.store.get(["a", "b"], "k")).toMatchObject({ namespace: ["a", "b"], key: "k", value: { v: 1 } });
+        expect(await storage.store.get(["a"], "k")).toBeNull();
+        expect(await storage.store.get(["a", "bb"], "k")).toBeNull();
+        await storage.store.put(["a", "b"], "k", { v: 2 });
+        expect((await storage.store.get(["a", "b"], "k"))?.value).toEqual({ v: 2 });
+        expect(await storage.store.delete(["a", "b"], "k")).toBe(true);
+        expect(await storage.store.delete(["a", "b"], "k")).toBe(false);
+      });
+
+      it("searches by label prefix (not string prefix), value filters and authorization filters", async () => {
+        await storage.store.put(["u", "ann"], "1", { topic: "x", n: 1 });
+        await storage.store.put(["u", "ann"], "2", { topic: "y", n: 2 });
+        await storage.store.put(["u", "annie"], "3", { topic: "x", n: 3 });
+        expect((await storage.store.search(["u", "ann"], { limit: 10, offset: 0 })).map((i) => i.key).sort()).toEqual(["1", "2"]);
+        expect((await storage.store.search(["u"], { filter: { topic: "x" }, limit: 10, offset: 0 })).map((i) => i.key).sort()).toEqual(["1", "3"]);
+        expect((await storage.store.search(["u"], { filter: { n: { $gt: 1, $lt: 3 } }, limit: 10, offset: 0 })).map((i) => i.key)).toEqual(["2"]);
+        expect((await storage.store.search([], { authFilter: { namespace: { $contains: "annie" } }, limit: 10, offset: 0 })).map((i) => i.key)).toEqual(["3"]);
+        expect(await storage.store.listNamespaces({ limit: 10, offset: 0, authFilter: { key: "3" } })).toEqual([["u", "annie"]]);
+        expect(await storage.store.listNamespaces({ prefix: ["u", "*"], suffix: ["ann"], limit: 10, offset: 0 })).toEqual([["u", "ann"]]);
+      });
+
+      it("hides expired items and sweeps them", async () => {
+        await storage.store.put(["t"], "gone", { v: 1 }, { ttlMinutes: 0.0001 });
+        await storage.store.put(["t"], "kept", { v: 1 });
+        await new Promise((r) => setTimeout(r, 20));
+        expect(await storage.store.get(["t"], "gone")).toBeNull();
+        expect(await storage.store.sweepExpired()).toBe(1);
+        expect((await storage.store.search(["t"], { limit: 10, offset: 0 })).map((i) => i.key)).toEqual(["kept"]);
+      });
+
+      it("serves the same data as a LangGraph BaseStore", async () => {
+        await storage.store.langgraph.put(["g"], "k", { from: "graph" });
+        expect((await storage.store.get(["g"], "k"))?.value).toEqual({ from: "graph" });
+        await storage.store.put(["g"], "h", { from: "http" });
+        expect((await storage.store.langgraph.get(["g"], "h"))?.value).toEqual({ from: "http" });
+        expect((await storage.store.langgraph.search(["g"])).map((i) => i.key).sort()).toEqual(["h", "k"]);
+        expect(await storage.store.langgraph.listNamespaces({})).toEqual([["g"]]);
+        await storage.store.langgraph.delete(["g"], "k");
+        expect(await storage.store.get(["g"], "k")).toBeNull();
+      });
+    });
+
     it("truncates what it is asked to", async () => {
       await storage.threads.create({ thread_id: uuid(1), metadata: {} }, "raise");
       await storage.runs.create({ run: run(1, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
-      await storage.truncate({ runs: true, threads: false, assistants: false, checkpointer: false });
+      await storage.truncate({ runs: true, threads: false, assistants: false, checkpointer: false, store: false });
       expect(await storage.runs.get(uuid(1001))).toBeNull();
       expect(await storage.threads.get(uuid(1))).not.toBeNull();
-      await storage.truncate({ runs: false, threads: true, assistants: false, checkpointer: false });
+      await storage.truncate({ runs: false, threads: true, assistants: false, checkpointer: false, store: false });
       expect(await storage.threads.get(uuid(1))).toBeNull();
     });
   });

@@ -121,6 +121,23 @@ describe("tutorial part 2: private conversations", () => {
     expect(values).toEqual({ identity: "user2", display_name: "Bob", permissions: [] });
   });
 
+  it("scopes the store to each user's namespace on every store route", async () => {
+    const alice = sdkClient(server.url, "user1-token");
+    const bob = sdkClient(server.url, "user2-token");
+    await alice.store.putItem(["notes"], "diary", { text: "alice's secret" });
+    expect((await alice.store.getItem(["notes"], "diary"))?.value).toEqual({ text: "alice's secret" });
+    expect((await alice.store.getItem(["notes"], "diary"))?.namespace).toEqual(["user1", "notes"]);
+    expect(await bob.store.getItem(["notes"], "diary")).toBeNull();
+    expect(await bob.store.getItem(["user1", "notes"], "diary")).toBeNull();
+    expect((await bob.store.searchItems([])).items).toEqual([]);
+    expect((await bob.store.listNamespaces()).namespaces).toEqual([]);
+    await bob.store.deleteItem(["user1", "notes"], "diary");
+    await bob.store.putItem(["user1", "notes"], "diary", { text: "bob was here" });
+    expect((await alice.store.getItem(["notes"], "diary"))?.value).toEqual({ text: "alice's secret" });
+    expect((await alice.store.listNamespaces()).namespaces).toEqual([["user1", "notes"]]);
+    expect((await alice.store.searchItems([])).items.map((i) => i.value)).toEqual([{ text: "alice's secret" }]);
+  });
+
   it("lets no one re-own a thread through PATCH, and never returns the auth user", async () => {
     const alice = sdkClient(server.url, "user1-token");
     const thread = await alice.threads.create();

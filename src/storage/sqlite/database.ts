@@ -102,6 +102,22 @@ const MIGRATIONS: string[] = [
   INSERT INTO thread_meta SELECT t.thread_id, j.key, ${SCALAR_JSON.replaceAll("type", "j.type").replaceAll("value", "j.value")}
     FROM threads t, json_each(t.metadata) j WHERE j.type NOT IN ('object', 'array');
   `,
+  // The long-term memory store. ns_path is the namespace's labels each followed by \x1f, so a
+  // namespace prefix is a string prefix of it.
+  `
+  CREATE TABLE store_items (
+    ns_path TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    expires_at TEXT,
+    ttl_minutes REAL,
+    PRIMARY KEY (ns_path, key)
+  );
+  CREATE INDEX store_items_expires ON store_items(expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];
 
 export function openDatabase(file: string): Db {

@@ -4,10 +4,17 @@ import { SqliteAssistants } from "./assistants.js";
 import { SqliteCheckpointer } from "./checkpointer.js";
 import { openDatabase } from "./database.js";
 import { SqliteRuns } from "./runs.js";
+import { SqliteStore } from "./store.js";
 import { SqliteThreads } from "./threads.js";
 
-export function openSqliteStorage(file: string): Storage {
+export interface SqliteStorageOptions {
+  /** Store TTL from langgraph.json (`store.ttl`): default minutes for new items, refresh on read. */
+  storeTtl?: { defaultMinutes?: number | null; refreshOnRead: boolean };
+}
+
+export function openSqliteStorage(file: string, options: SqliteStorageOptions = {}): Storage {
   const db = openDatabase(file);
+  const store = new SqliteStore(db, options.storeTtl);
   const checkpointer = new SqliteCheckpointer(db);
   const threads = new SqliteThreads(db);
   const assistants = new SqliteAssistants(db);
@@ -16,6 +23,7 @@ export function openSqliteStorage(file: string): Storage {
     threads,
     runs: new SqliteRuns(db, threads),
     checkpointer,
+    store,
     patchCheckpointMetadata: (threadId, checkpoint, patch) =>
       checkpointer.patchMetadata(threadId, checkpoint.checkpoint_ns ?? "", checkpoint.checkpoint_id, patch),
     async deleteCheckpointsAfter(threadId, checkpointId) {
@@ -24,6 +32,7 @@ export function openSqliteStorage(file: string): Storage {
     async truncate(options) {
       await threads.truncate({ threads: options.threads, runs: options.runs, checkpoints: options.checkpointer });
       if (options.assistants) await assistants.truncate();
+      if (options.store) await store.truncate();
     },
     location: file,
     async close() {

@@ -1,0 +1,218 @@
+/**
+ * The long-term memory store on SQLite: one table of items, with TTL. The same data serves the
+ * store routes (ItemStore) and graphs (`langgraph`, a LangGraph BaseStore), so what a graph
+ * writes an HTTP client reads and vice versa.
+ */
+import { BaseStore, type Item, type Operation, type OperationResults } from "@langchain/langgraph-checkpoint";
+import type { ItemStore, MetadataFilter, StoreItem } from "../types.js";
+import type { Db } from "./database.js";
+import { fromJson, toJson } from "./json-columns.js";
+import { metadataFilterSql, type SqlCondition } from "./metadata-filter.js";
+
+const SEP = "\u001f";
+const nsPath = (namespace: string[]) => namespace.map((label) => `${label}${SEP}`).join("");
+
+interface Row {
+  namespace: string;
+  key: string;
+  value: string;
+  created_at: string;
+  updated_at: string;
+  ttl_minutes: number | null;
+}
+
+function toItem(row: Row): StoreItem {
+  return { namespace: fromJson(row.namespace), key: row.key, value: fromJson(row.value), created_at: row.created_at, updated_at: row.updated_at };
+}
+
+/**
+ * An item as authorization filters see it: its value's fields, plus namespace and key. Columns
+ * are qualified: inside json_each subqueries `key` and `value` would name json_each's own.
+ */
+const PSEUDO_METADATA = `json_set(store_items.value, '$.namespace', json(store_items.namespace), '$.key', store_items.key)`;
+const COMPARISONS: Record<string, string> = { $ne: "!=", $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
+
+/** Value filters as LangGraph's stores take them: equality, or $eq/$ne/$gt/$gte/$lt/$lte. */
+function valueFilterSql(filter: Record<string, unknown> | undefined): SqlCondition {
+  const equalities: Record<string, unknown> = {};
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const [field, condition] of Object.entries(filter ?? {})) {
+    const ops = typeof condition === "object" && condition !== null && !Array.isArray(condition) ? Object.keys(condition) : [];
+    if (ops.length && ops.every((op) => op in COMPARISONS || op === "$eq")) {
+      for (const op of ops) {
+        const operand = (condition as Record<string, unknown>)[op];
+        if (op === "$eq") {
+          equalities[field] = operand;
+          continue;
+        }
+        parts.push(`json_extract(store_items.value, ?) ${COMPARISONS[op]} ?`);
+        params.push(`$."${field.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`, typeof operand === "boolean" ? Number(operand) : operand);
+      }
+    } else {
+      equalities[field] = condition;
+    }
+  }
+  const eq = metadataFilterSql("store_items.value", equalities);
+  return { sql: [eq.sql, ...parts].join(" AND "), params: [...eq.params, ...params] };
+}
+
+function matchesPath(namespace: string[], path: string[], at: "prefix" | "suffix"): boolean {
+  if (path.length > namespace.length) return false;
+  const part = at === "prefix" ? namespace.slice(0, path.length) : namespace.slice(namespace.length - path.length);
+  return path.every((label, i) => label === "*" || label === part[i]);
+}
+
+export class SqliteStore implements ItemStore {
+  readonly langgraph: BaseStore;
+  private readonly upsert;
+  private readonly byKey;
+  private readonly remove;
+
+  constructor(
+    private readonly db: Db,
+    private readonly ttl: { defaultMinutes?: number | null; refreshOnRead: boolean } = { refreshOnRead: true },
+  ) {
+    this.upsert = db.prepare(
+      `INSERT INTO store_items (ns_path, namespace, key, value, created_at, updated_at, expires_at, ttl_minutes)
+       VALUES (@ns_path, @namespace, @key, @value, @now, @now, @expires_at, @ttl_minutes)
+       ON CONFLICT(ns_path, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
+         expires_at = excluded.expires_at, ttl_minutes = excluded.ttl_minutes`,
+    );
+    this.byKey = db.prepare<[string, string, string], Row>(
+      `SELECT * FROM store_items WHERE ns_path = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)`,
+    );
+    this.remove = db.prepare(`DELETE FROM store_items WHERE ns_path = ? AND key = ?`);
+    this.langgraph = new LangGraphStore(this);
+  }
+
+  private expiry(ttlMinutes: number | null | undefined, from = Date.now()): string | null {
+    return ttlMinutes ? new Date(from + ttlMinutes * 60_000).toISOString() : null;
+  }
+
+  async put(namespace: string[], key: string, value: Record<string, unknown>, options: { ttlMinutes?: number | null } = {}): Promise<void> {
+    const ttl = options.ttlMinutes === undefined ? (this.ttl.defaultMinutes ?? null) : options.ttlMinutes;
+    this.upsert.run({
+      ns_path: nsPath(namespace),
+      namespace: toJson(namespace),
+      key,
+      value: toJson(value),
+      now: new Date().toISOString(),
+      expires_at: this.expiry(ttl),
+      ttl_minutes: ttl,
+    });
+  }
+
+  async get(namespace: string[], key: string, options: { refreshTtl?: boolean } = {}): Promise<StoreItem | null> {
+    const row = this.byKey.get(nsPath(namespace), key, new Date().toISOString());
+    if (!row) return null;
+    if ((options.refreshTtl ?? this.ttl.refreshOnRead) && row.ttl_minutes) this.refresh([row]);
+    return toItem(row);
+  }
+
+  private refresh(rows: Row[]): void {
+    const stmt = this.db.prepare(`UPDATE store_items SET expires_at = ? WHERE ns_path = ? AND key = ?`);
+    for (const row of rows) if (row.ttl_minutes) stmt.run(this.expiry(row.ttl_minutes), nsPath(fromJson(row.namespace)), row.key);
+  }
+
+  async delete(namespace: string[], key: string): Promise<boolean> {
+    return this.remove.run(nsPath(namespace), key).changes > 0;
+  }
+
+  async search(
+    namespacePrefix: string[],
+    options: { filter?: Record<string, unknown>; authFilter?: MetadataFilter; limit: number; offset: number; refreshTtl?: boolean },
+  ): Promise<StoreItem[]> {
+    const prefix = nsPath(namespacePrefix);
+    const value = valueFilterSql(options.filter);
+    const auth = metadataFilterSql(PSEUDO_METADATA, options.authFilter);
+    const rows = this.db
+      .prepare<unknown[], Row>(
+        `SELECT * FROM store_items
+         WHERE substr(ns_path, 1, ?) = ? AND (expires_at IS NULL OR expires_at > ?) AND ${value.sql} AND ${auth.sql}
+         ORDER BY updated_at DESC, ns_path, key LIMIT ? OFFSET ?`,
+      )
+      .all(prefix.length, prefix, new Date().toISOString(), ...value.params, ...auth.params, options.limit, options.offset);
+    if (options.refreshTtl ?? this.ttl.refreshOnRead) this.refresh(rows);
+    return rows.map(toItem);
+  }
+
+  async listNamespaces(options: {
+    prefix?: string[];
+    suffix?: string[];
+    maxDepth?: number;
+    limit: number;
+    offset: number;
+    authFilter?: MetadataFilter;
+  }): Promise<string[][]> {
+    const auth = metadataFilterSql(PSEUDO_METADATA, options.authFilter);
+    // A literal prefix (up to the first wildcard) narrows the scan in SQL.
+    const literal: string[] = [];
+    for (const label of options.prefix ?? []) {
+      if (label === "*") break;
+      literal.push(label);
+    }
+    const prefix = nsPath(literal);
+    const rows = this.db
+      .prepare<unknown[], { namespace: string }>(
+        `SELECT DISTINCT namespace FROM store_items
+         WHERE substr(ns_path, 1, ?) = ? AND (expires_at IS NULL OR expires_at > ?) AND ${auth.sql}`,
+      )
+      .all(prefix.length, prefix, new Date().toISOString(), ...auth.params);
+    const seen = new Set<string>();
+    const out: string[][] = [];
+    for (const { namespace } of rows) {
+      const ns = fromJson<string[]>(namespace);
+      if (options.prefix && !matchesPath(ns, options.prefix, "prefix")) continue;
+      if (options.suffix && !matchesPath(ns, options.suffix, "suffix")) continue;
+      const shown = options.maxDepth !== undefined ? ns.slice(0, options.maxDepth) : ns;
+      const id = JSON.stringify(shown);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(shown);
+    }
+    out.sort((a, b) => (a.join(SEP) < b.join(SEP) ? -1 : a.join(SEP) > b.join(SEP) ? 1 : 0));
+    return out.slice(options.offset, options.offset + options.limit);
+  }
+
+  async sweepExpired(): Promise<number> {
+    return this.db.prepare(`DELETE FROM store_items WHERE expires_at IS NOT NULL AND expires_at <= ?`).run(new Date().toISOString()).changes;
+  }
+
+  async truncate(): Promise<void> {
+    this.db.prepare(`DELETE FROM store_items`).run();
+  }
+}
+
+/** The store as LangGraph graphs use it (`config.store`, `getStore()`): LangGraph's operations. */
+class LangGraphStore extends BaseStore {
+  constructor(private readonly items: SqliteStore) {
+    super();
+  }
+
+  async batch<Op extends Operation[]>(operations: Op): Promise<OperationResults<Op>> {
+    const results: unknown[] = [];
+    for (const op of operations) {
+      if ("namespacePrefix" in op) {
+        const found = await this.items.search(op.namespacePrefix, { filter: op.filter, limit: op.limit ?? 10, offset: op.offset ?? 0 });
+        results.push(found.map(toLangGraphItem));
+      } else if ("value" in op) {
+        if (op.value === null) await this.items.delete(op.namespace, op.key);
+        else await this.items.put(op.namespace, op.key, op.value);
+        results.push(undefined);
+      } else if ("key" in op) {
+        const item = await this.items.get(op.namespace, op.key);
+        results.push(item ? toLangGraphItem(item) : null);
+      } else {
+        const prefix = op.matchConditions?.find((c) => c.matchType === "prefix")?.path;
+        const suffix = op.matchConditions?.find((c) => c.matchType === "suffix")?.path;
+        results.push(await this.items.listNamespaces({ prefix, suffix, maxDepth: op.maxDepth, limit: op.limit, offset: op.offset }));
+      }
+    }
+    return results as OperationResults<Op>;
+  }
+}
+
+function toLangGraphItem(item: StoreItem): Item {
+  return { namespace: item.namespace, key: item.key, value: item.value, createdAt: new Date(item.created_at), updatedAt: new Date(item.updated_at) };
+}
