@@ -21,6 +21,8 @@ import { RunService } from "./runs/service.js";
 import { WorkerPool } from "./runs/worker.js";
 import { openSqliteStorage } from "./storage/sqlite/index.js";
 import type { Storage } from "./storage/types.js";
+import { CronScheduler } from "./crons/scheduler.js";
+import { CronService } from "./crons/service.js";
 import { StoreService } from "./store/service.js";
 import { ThreadService } from "./threads/service.js";
 
@@ -91,6 +93,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     const assistants = new AssistantService(storage, graphs, authorizer, logger);
     const threads = new ThreadService(storage, graphs, authorizer, (threadId) => worker.stopThreadRuns(threadId));
     const runs = new RunService(storage, graphs, authorizer, broker, worker);
+    const scheduler: CronScheduler = new CronScheduler(storage, () => crons, logger);
+    const crons = new CronService(storage, graphs, authorizer, runs, () => scheduler.wake());
     await assistants.ensureSystemAssistants();
 
     const app = await buildApp({
@@ -100,6 +104,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       threads,
       runs,
       store: new StoreService(storage.store, authorizer),
+      crons,
       info: { version: packageVersion("../package.json"), langgraphVersion: packageVersion("@langchain/langgraph/package.json") },
       bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
       heartbeatMs: options.heartbeatMs ?? 15_000,
@@ -108,6 +113,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     });
     await app.listen({ port: options.port ?? 2024, host: options.host ?? "127.0.0.1" });
     await worker.start();
+    scheduler.start();
     const sweeper = startStoreSweeper(storage, config, logger);
 
     const address = app.server.address();
@@ -127,6 +133,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       close(closeOptions = {}) {
         closed ??= (async () => {
           clearInterval(sweeper);
+          scheduler.stop();
           await worker.stop(closeOptions.graceMs ?? 0);
           await app.close();
           await storage.close();

@@ -13,12 +13,14 @@ import type { Logger } from "pino";
 import type { AssistantService } from "../assistants/service.js";
 import type { AuthContext, Authenticator } from "../auth/authenticate.js";
 import { Unauthorized } from "../errors.js";
+import type { CronService } from "../crons/service.js";
 import type { RunService } from "../runs/service.js";
 import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
 import { handleError } from "./errors.js";
 import { isPublicRequest } from "./public-routes.js";
 import { assistantRoutes } from "./routes/assistants.js";
+import { cronRoutes } from "./routes/crons.js";
 import { internalRoutes } from "./routes/internal.js";
 import { metaRoutes } from "./routes/meta.js";
 import { runRoutes } from "./routes/runs.js";
@@ -45,6 +47,7 @@ export interface AppDeps {
   threads: ThreadService;
   runs: RunService;
   store: StoreService;
+  crons: CronService;
   info: { version: string; langgraphVersion: string };
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
@@ -130,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   threadRoutes(app, deps);
   runRoutes(app, deps);
   storeRoutes(app, deps);
+  cronRoutes(app, deps);
   internalRoutes(app, deps);
   return app;
 }

@@ -242,6 +242,55 @@ export interface RunRepository {
   delete(runId: string): Promise<boolean>;
 }
 
+/** A scheduled run. `payload` holds the run's RunCreate fields. */
+export interface Cron {
+  cron_id: string;
+  assistant_id: string;
+  thread_id: string | null;
+  schedule: string;
+  timezone: string | null;
+  payload: Record<string, unknown>;
+  metadata: Metadata;
+  end_time: string | null;
+  on_run_completed: "delete" | "keep" | null;
+  user_id: string | null;
+  enabled: boolean;
+  next_run_date: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CronSearchQuery {
+  assistantId?: string;
+  threadId?: string;
+  enabled?: boolean;
+  metadata?: Metadata;
+  limit: number;
+  offset: number;
+  sortBy?: "cron_id" | "assistant_id" | "thread_id" | "next_run_date" | "end_time" | "created_at" | "updated_at";
+  sortOrder?: SortOrder;
+  filter?: MetadataFilter;
+}
+
+export interface CronRepository {
+  create(cron: Cron, auth: RunInternal["auth"]): Promise<Cron>;
+  get(cronId: string, filter?: MetadataFilter): Promise<Cron | null>;
+  /** The auth context the cron's runs are created with (its creator's). */
+  getAuth(cronId: string): Promise<RunInternal["auth"]>;
+  update(cronId: string, patch: Partial<Omit<Cron, "cron_id" | "created_at">>, filter?: MetadataFilter): Promise<Cron | null>;
+  delete(cronId: string, filter?: MetadataFilter): Promise<boolean>;
+  search(query: CronSearchQuery): Promise<Page<Cron>>;
+  count(query: Omit<CronSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): Promise<number>;
+  /** Enabled crons whose next run is due at `now`. */
+  due(now: Date): Promise<Cron[]>;
+  /**
+   * Moves a cron from the slot it is due at to the next one, only if it is still at `slot`
+   * (compare-and-set): whoever wins fires the slot, so no slot fires twice.
+   */
+  advance(cronId: string, slot: string, next: string | null): Promise<boolean>;
+  nextDueAt(): Promise<Date | null>;
+}
+
 /** A long-term memory item, as the store routes return it. */
 export interface StoreItem {
   namespace: string[];
@@ -288,6 +337,7 @@ export interface Storage {
   threads: ThreadRepository;
   runs: RunRepository;
   store: ItemStore;
+  crons: CronRepository;
   /** A LangGraph `BaseCheckpointSaver` bound to this backend. */
   checkpointer: import("@langchain/langgraph-checkpoint").BaseCheckpointSaver;
   /** Merges `patch` into a checkpoint's metadata; false if the checkpoint does not exist. */

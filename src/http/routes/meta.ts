@@ -6,6 +6,6 @@ export function metaRoutes(app: App, deps: AppDeps): void {
     version: deps.info.version,
     langgraph_js_version: deps.info.langgraphVersion,
     context: "js",
-    flags: { assistants: true, crons: false, langsmith: false, langsmith_tracing_replicas: true },
+    flags: { assistants: true, crons: true, langsmith: false, langsmith_tracing_replicas: true },
   }));
 }

@@ -118,6 +118,26 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX store_items_expires ON store_items(expires_at) WHERE expires_at IS NOT NULL;
   `,
+  `
+  CREATE TABLE crons (
+    cron_id TEXT PRIMARY KEY,
+    assistant_id TEXT NOT NULL,
+    thread_id TEXT,
+    schedule TEXT NOT NULL,
+    timezone TEXT,
+    payload TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    end_time TEXT,
+    on_run_completed TEXT,
+    user_id TEXT,
+    enabled INTEGER NOT NULL,
+    next_run_date TEXT,
+    auth TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX crons_due ON crons(enabled, next_run_date);
+  `,
 ];
 
 export function openDatabase(file: string): Db {

@@ -2,6 +2,7 @@
 import type { Storage } from "../types.js";
 import { SqliteAssistants } from "./assistants.js";
 import { SqliteCheckpointer } from "./checkpointer.js";
+import { SqliteCrons } from "./crons.js";
 import { openDatabase } from "./database.js";
 import { SqliteRuns } from "./runs.js";
 import { SqliteStore } from "./store.js";
@@ -24,6 +25,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     runs: new SqliteRuns(db, threads),
     checkpointer,
     store,
+    crons: new SqliteCrons(db),
     patchCheckpointMetadata: (threadId, checkpoint, patch) =>
       checkpointer.patchMetadata(threadId, checkpoint.checkpoint_ns ?? "", checkpoint.checkpoint_id, patch),
     async deleteCheckpointsAfter(threadId, checkpointId) {
