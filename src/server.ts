@@ -18,6 +18,7 @@ import { buildApp, type App } from "./http/app.js";
 import { createLogger } from "./logging.js";
 import { RunBroker } from "./runs/broker.js";
 import { RunService } from "./runs/service.js";
+import { WebhookSender, type WebhookPolicy } from "./runs/webhooks.js";
 import { WorkerPool } from "./runs/worker.js";
 import { openSqliteStorage } from "./storage/sqlite/index.js";
 import type { Storage } from "./storage/types.js";
@@ -89,10 +90,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     const broker = new RunBroker(options.streamRetainMs);
     const authorizer = new Authorizer(authModule?.handlers ?? {}, logger);
     const authenticator = new Authenticator(authModule, { disableStudioAuth: config.auth?.disableStudioAuth ?? false, logger });
-    const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10);
+    const webhooks = new WebhookSender(logger, (config.raw as { webhooks?: { url?: WebhookPolicy } }).webhooks?.url);
+    const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10, webhooks);
     const assistants = new AssistantService(storage, graphs, authorizer, logger);
     const threads = new ThreadService(storage, graphs, authorizer, (threadId) => worker.stopThreadRuns(threadId));
-    const runs = new RunService(storage, graphs, authorizer, broker, worker);
+    const runs = new RunService(storage, graphs, authorizer, broker, worker, webhooks);
     const scheduler: CronScheduler = new CronScheduler(storage, () => crons, logger);
     const crons = new CronService(storage, graphs, authorizer, runs, () => scheduler.wake());
     await assistants.ensureSystemAssistants();
@@ -112,17 +114,19 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       truncate: (options.mode ?? "dev") === "dev" ? (opts) => storage.truncate(opts) : undefined,
     });
     await app.listen({ port: options.port ?? 2024, host: options.host ?? "127.0.0.1" });
-    await worker.start();
-    scheduler.start();
-    const sweeper = startStoreSweeper(storage, config, logger);
-
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : (options.port ?? 2024);
     const host = options.host ?? "127.0.0.1";
     const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+    const url = `http://${urlHost}:${port}`;
+    webhooks.baseUrl = url;
+
+    await worker.start();
+    scheduler.start();
+    const sweeper = startStoreSweeper(storage, config, logger);
     let closed: Promise<void> | undefined;
     return {
-      url: `http://${urlHost}:${port}`,
+      url,
       port,
       config,
       graphs: graphs.graphs.map((g) => g.graphId),
@@ -135,6 +139,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
           clearInterval(sweeper);
           scheduler.stop();
           await worker.stop(closeOptions.graceMs ?? 0);
+          await webhooks.drain();
           await app.close();
           await storage.close();
         })();

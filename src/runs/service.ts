@@ -12,6 +12,7 @@ import type { Metadata, MetadataFilter, MultitaskStrategy, Run, RunKwargs, RunSt
 import { threadNotFound } from "../threads/service.js";
 import type { RunBroker, RunEvent } from "./broker.js";
 import { SERVER_CONFIGURABLE_KEYS } from "./executor.js";
+import type { WebhookSender } from "./webhooks.js";
 import type { CancelAction, WorkerPool } from "./worker.js";
 
 /** The fields of a run-create request body (`RunCreate` in the API). */
@@ -59,6 +60,7 @@ export class RunService {
     private readonly authorizer: Authorizer,
     private readonly broker: RunBroker,
     private readonly worker: WorkerPool,
+    private readonly webhooks: WebhookSender,
   ) {}
 
   /**
@@ -72,6 +74,7 @@ export class RunService {
     headers: Record<string, string | string[] | undefined> = {},
   ): Promise<Run> {
     const stateless = threadIdOrNull === null;
+    if (body.webhook) this.webhooks.validate(body.webhook);
     const threadId = threadIdOrNull ?? uuidv7();
     const assistantId = this.graphs.resolveAssistantId(body.assistant_id);
     const assistantFilter = await this.authorizer.authorize(auth, "assistants", "read", { assistant_id: assistantId });

@@ -19,6 +19,7 @@ import type { Run, RunStatus, Storage } from "../storage/types.js";
 import { interruptsOf, statusAfterRun, toThreadState, type ThreadState } from "../threads/state.js";
 import type { RunBroker } from "./broker.js";
 import { executeRun } from "./executor.js";
+import type { WebhookSender } from "./webhooks.js";
 
 export const MAX_ATTEMPTS = 3;
 const FALLBACK_TICK_MS = 5_000;
@@ -39,6 +40,7 @@ export class WorkerPool {
     private readonly broker: RunBroker,
     private readonly logger: Logger,
     private readonly concurrency: number,
+    private readonly webhooks: WebhookSender,
   ) {}
 
   /** Puts runs a crash left `running` back in the queue, then starts claiming. */
@@ -142,6 +144,7 @@ export class WorkerPool {
     this.broker.open(run.run_id);
     let status: RunStatus = "success";
     let failed = false;
+    let error: string | undefined;
     // Where the thread stood before this run: a rollback deletes every checkpoint after it.
     let head: string | null = null;
     try {
@@ -171,16 +174,25 @@ export class WorkerPool {
         status = "error";
         failed = true;
         const e = err as Error;
+        error = e?.message ?? String(err);
         this.logger.warn({ err, runId: run.run_id, threadId: run.thread_id }, "run failed");
         this.broker.publish(run.run_id, "error", serialize({ error: e?.name ?? "Error", message: e?.message ?? String(err) }));
       }
     }
-    await this.finish(run, status, failed, signal.reason === "rollback" ? { head } : undefined);
+    const outcome = await this.finish(run, status, failed, signal.reason === "rollback" ? { head } : undefined);
+    if (run.kwargs.webhook) {
+      this.webhooks.send(
+        run.kwargs.webhook,
+        { ...run, status, run_started_at: new Date(started).toISOString(), run_ended_at: new Date().toISOString(), values: outcome.values ?? null, ...(error ? { error } : {}) },
+        { runId: run.run_id },
+      );
+    }
     this.logger.debug({ runId: run.run_id, status, ms: Date.now() - started }, "run finished");
   }
 
   /** Records the outcome on the run and its thread; never throws (a deleted thread is fine). */
-  private async finish(run: Run, status: RunStatus, failed: boolean, rollback?: { head: string | null }): Promise<void> {
+  private async finish(run: Run, status: RunStatus, failed: boolean, rollback?: { head: string | null }): Promise<{ values?: unknown }> {
+    let values: unknown;
     try {
       if (rollback) {
         await this.storage.runs.delete(run.run_id);
@@ -190,14 +202,15 @@ export class WorkerPool {
       }
       const thread = await this.storage.threads.get(run.thread_id);
       if (thread) {
+        const state = await this.readState(run, thread.config);
+        values = state ? toPlain(state.values) : undefined;
         if (run.kwargs.temporary) {
           await this.storage.threads.delete(run.thread_id);
         } else {
-          const state = await this.readState(run, thread.config);
           const more = await this.storage.runs.hasInflight(run.thread_id, run.run_id);
           await this.storage.threads.setState(run.thread_id, {
             status: statusAfterRun(state, failed, more),
-            values: state ? toPlain(state.values) : undefined,
+            values,
             interrupts: state ? interruptsOf(state) : undefined,
           });
         }
@@ -207,6 +220,7 @@ export class WorkerPool {
     } finally {
       this.broker.finish(run.run_id, { resumable: run.kwargs.resumable });
     }
+    return { values };
   }
 
   private async readState(run: Run, threadConfig: Record<string, unknown>): Promise<ThreadState | null> {
