@@ -1,0 +1,398 @@
+#!/usr/bin/env node
+// `npm run bench`: starts agent-server as a separate process on bench/fixture (the echo graph and
+// the tutorial's token auth), drives it with autocannon (and small clients for runs and streams),
+// checks every response (a wrong answer is an error, not throughput), and prints one table plus
+// bench/results.json. Flags: --smoke (1 s per scenario, small data: what `npm test` runs),
+// --vs-reference (also runs the LangGraph reference dev server, alternating, and prints ratios),
+// --only <substring> (scenarios whose name contains it).
+import autocannon from "autocannon";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { request } from "undici";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const args = process.argv.slice(2);
+const smoke = args.includes("--smoke");
+const vsReference = args.includes("--vs-reference");
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const DURATION = smoke ? 1 : 5;
+const BIG = smoke ? 300 : 10_000;
+const TOKEN = { authorization: "Bearer user1-token" };
+const JSON_HEADERS = { ...TOKEN, "content-type": "application/json" };
+const HELLO = { messages: [{ role: "user", content: "Hello!" }] };
+const REFERENCE = "@langchain/langgraph-cli@1.5.1";
+
+// ---------- processes and /proc ----------
+
+function procTree(rootPid) {
+  const parents = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parents.set(Number(entry), Number(fields[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const tree = new Set([rootPid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parents) if (!tree.has(pid) && tree.has(ppid)) tree.add(pid), (grew = true);
+  }
+  return [...tree];
+}
+
+/** CPU milliseconds (user + system) used so far by a process and its children. */
+function cpuMs(pid) {
+  let ticks = 0;
+  for (const p of procTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/** Resident memory of a process tree, in MB. */
+function rssMb(pid) {
+  let kb = 0;
+  for (const p of procTree(pid)) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // gone
+    }
+  }
+  return kb / 1024;
+}
+
+async function freePort() {
+  const net = await import("node:net");
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a server process and waits until GET /ok answers; measures start-up to the first 200. */
+async function startServer(name, command, argv, { cwd = root, env = {}, timeoutMs = 120_000, url: fixedUrl } = {}) {
+  const started = performance.now();
+  const child = spawn(command, argv, {
+    cwd,
+    env: { ...process.env, LOG_LEVEL: "error", BROWSER: "none", LANGGRAPH_CLI_NO_ANALYTICS: "1", ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const deadline = Date.now() + timeoutMs;
+  let url = fixedUrl;
+  while (Date.now() < deadline) {
+    url ??= /API:\s+(http:\/\/\S+)/.exec(output)?.[1];
+    if (url) {
+      try {
+        const res = await request(`${url}/ok`, { headers: TOKEN });
+        await res.body.text();
+        if (res.statusCode === 200) break;
+      } catch {
+        // not listening yet
+      }
+    }
+    if (child.exitCode !== null) throw new Error(`${name} exited early:\n${output}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  if (Date.now() >= deadline) throw new Error(`${name} did not answer /ok in time:\n${output}`);
+  return {
+    name,
+    url: url.replace("localhost", "127.0.0.1"),
+    pid: child.pid,
+    startupMs: performance.now() - started,
+    stop: () => {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+// ---------- drivers ----------
+
+function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
+}
+
+/** autocannon on one request shape; errors = transport errors + wrong status + wrong bodies. */
+async function cannon(server, { method = "GET", path: p, headers = TOKEN, body, status = 200, verify, connections = 10 }) {
+  const cpu0 = cpuMs(server.pid);
+  const result = await autocannon({
+    url: `${server.url}${p}`,
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    connections,
+    duration: DURATION,
+    verifyBody: verify,
+  });
+  const cpu = cpuMs(server.pid) - cpu0;
+  const total = result.requests.total;
+  const wrongStatus = status === 200 ? result.non2xx : total - (result.statusCodeStats?.[status]?.count ?? 0);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + (result.mismatches ?? 0) + wrongStatus,
+    requests: total,
+    cpuPerReq: total ? cpu / total : null,
+  };
+}
+
+/** `clients` concurrent loops of `fn` for DURATION seconds; fn returns true when the answer is right. */
+async function loop(server, clients, fn) {
+  const latencies = [];
+  let errors = 0;
+  const cpu0 = cpuMs(server.pid);
+  const end = Date.now() + DURATION * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, i) => {
+      const state = {};
+      while (Date.now() < end) {
+        const s = performance.now();
+        let ok = false;
+        try {
+          ok = await fn(state, i);
+        } catch {
+          ok = false;
+        }
+        latencies.push(performance.now() - s);
+        if (!ok) errors++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = cpuMs(server.pid) - cpu0;
+  latencies.sort((a, b) => a - b);
+  return { rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, requests: latencies.length, cpuPerReq: latencies.length ? cpu / latencies.length : null };
+}
+
+async function post(server, p, body) {
+  const res = await request(`${server.url}${p}`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify(body) });
+  const text = await res.body.text();
+  return { status: res.statusCode, text };
+}
+
+const echoed = (text) => text.includes("echo: Hello!");
+
+async function createThread(server, metadata = {}) {
+  const { status, text } = await post(server, "/threads", { metadata });
+  if (status !== 200) throw new Error(`thread create failed: ${status} ${text}`);
+  return JSON.parse(text).thread_id;
+}
+
+async function seedThreads(server, count, metadata) {
+  const batch = 50;
+  for (let i = 0; i < count; i += batch) {
+    await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, j) => createThread(server, { ...metadata(i + j) })));
+  }
+}
+
+// ---------- scenarios ----------
+
+function scenarios(ctx) {
+  return [
+    { name: "GET /ok", ceiling: "fastify", run: (s) => cannon(s, { path: "/ok", verify: (b) => b.includes('"ok":true') }) },
+    { name: "401 without token", run: (s) => cannon(s, { method: "POST", path: "/threads/search", headers: { "content-type": "application/json" }, body: {}, status: 401, verify: (b) => b.length > 0 }) },
+    { name: "401 wrong token", run: (s) => cannon(s, { method: "POST", path: "/threads/search", headers: { authorization: "Bearer nope", "content-type": "application/json" }, body: {}, status: 401, verify: (b) => b.length > 0 }) },
+    { name: "GET thread", run: (s) => cannon(s, { path: `/threads/${ctx.thread[s.name]}`, verify: (b) => b.includes(ctx.thread[s.name]) }) },
+    { name: "create thread", run: (s) => cannon(s, { method: "POST", path: "/threads", headers: JSON_HEADERS, body: { metadata: { bench: "create" } }, verify: (b) => b.includes('"thread_id"') }) },
+    {
+      name: "search at 100 threads",
+      run: (s) => cannon(s, { method: "POST", path: "/threads/search", headers: JSON_HEADERS, body: { metadata: { bucket: "small", n: 7 }, limit: 10 }, verify: (b) => b.startsWith("[") && b.includes('"bucket":"small"') }),
+    },
+    {
+      name: `search at ${BIG} threads`,
+      run: (s) => cannon(s, { method: "POST", path: "/threads/search", headers: JSON_HEADERS, body: { metadata: { bucket: "big", n: 7 }, limit: 10 }, verify: (b) => b.startsWith("[") && b.includes('"bucket":"big"') }),
+    },
+    {
+      name: "auth on: POST /threads/search",
+      run: (s) => cannon(s, { method: "POST", path: "/threads/search", headers: JSON_HEADERS, body: { limit: 1 }, verify: (b) => b.startsWith("[") }),
+    },
+    {
+      name: "auth off: POST /threads/search",
+      server: "noauth",
+      run: (s) => cannon(s, { method: "POST", path: "/threads/search", headers: JSON_HEADERS, body: { limit: 1 }, verify: (b) => b.startsWith("[") }),
+    },
+    ...[1, 16].flatMap((clients) => [
+      {
+        name: `stateless /runs/wait, ${clients} client${clients > 1 ? "s" : ""}`,
+        ceiling: "engine",
+        run: (s) => loop(s, clients, async () => echoed((await post(s, "/runs/wait", { assistant_id: "agent", input: HELLO })).text)),
+      },
+      {
+        name: `threaded /runs/wait, ${clients} client${clients > 1 ? "s" : ""}`,
+        ceiling: "engine",
+        run: (s) =>
+          loop(s, clients, async (state) => {
+            state.thread ??= await createThread(s);
+            const r = await post(s, `/threads/${state.thread}/runs/wait`, { assistant_id: "agent", input: HELLO, multitask_strategy: "enqueue" });
+            return r.status === 200 && echoed(r.text);
+          }),
+      },
+    ]),
+    {
+      name: "/runs/stream: first event",
+      measures: "stream",
+      run: async (s) => {
+        const first = [];
+        const full = [];
+        let errors = 0;
+        const end = Date.now() + DURATION * 1000;
+        const thread = await createThread(s);
+        while (Date.now() < end) {
+          const t0 = performance.now();
+          const res = await request(`${s.url}/threads/${thread}/runs/stream`, {
+            method: "POST",
+            headers: JSON_HEADERS,
+            body: JSON.stringify({ assistant_id: "agent", input: HELLO, stream_mode: ["values"], multitask_strategy: "enqueue" }),
+          });
+          let text = "";
+          let gotFirst = false;
+          for await (const chunk of res.body) {
+            if (!gotFirst) first.push(performance.now() - t0), (gotFirst = true);
+            text += chunk;
+          }
+          full.push(performance.now() - t0);
+          if (!res.headers["content-type"]?.startsWith("text/event-stream") || !text.startsWith("event: metadata") || !echoed(text)) errors++;
+        }
+        first.sort((a, b) => a - b);
+        full.sort((a, b) => a - b);
+        ctx.streamFull = { p50: percentile(full, 50), p99: percentile(full, 99) };
+        return { rps: null, p50: percentile(first, 50), p99: percentile(first, 99), errors, requests: first.length, cpuPerReq: null, note: `answer p50 ${percentile(full, 50).toFixed(1)} ms` };
+      },
+    },
+  ];
+}
+
+// ---------- main ----------
+
+function fmt(n, digits = 1) {
+  return n === null || n === undefined || Number.isNaN(n) ? "—" : Number(n).toFixed(digits);
+}
+
+async function main() {
+  const startedAt = new Date();
+  const servers = [];
+  const results = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, date: startedAt.toISOString(), smoke, scenarios: [], ceilings: {}, memory: {} };
+  const dataDirs = [];
+  const freshFixture = (name) => {
+    // A copy of the fixture, so every bench starts from an empty database.
+    const dir = mkdtempSync(path.join(here, `.tmp-${name}-`));
+    dataDirs.push(dir);
+    // Same depth as bench/<name>, so the fixture's relative paths still point at examples/.
+    writeFileSync(path.join(dir, "langgraph.json"), readFileSync(path.join(here, name, "langgraph.json")));
+    return dir;
+  };
+  try {
+    const ours = await startServer("ours", process.execPath, [path.join(root, "bin/agent-server.js"), "dev", "--no-browser", "--port", "0", "--config", freshFixture("fixture")]);
+    servers.push(ours);
+    results.startup = { ours: ours.startupMs };
+    results.memory.idleMb = rssMb(ours.pid);
+    const noauth = await startServer("noauth", process.execPath, [path.join(root, "bin/agent-server.js"), "dev", "--no-browser", "--port", "0", "--config", freshFixture("fixture-noauth")]);
+    servers.push(noauth);
+    const fastify = await startServer("fastify", process.execPath, [path.join(here, "ceiling-fastify.mjs")]);
+    servers.push(fastify);
+    let reference;
+    if (vsReference) {
+      const port = await freePort();
+      reference = await startServer("reference", "npx", ["--yes", REFERENCE, "dev", "--no-browser", "--port", String(port), "--config", freshFixture("fixture")], {
+        url: `http://127.0.0.1:${port}`,
+        timeoutMs: 600_000,
+      });
+      servers.push(reference);
+      results.startup.reference = reference.startupMs;
+      results.memory.referenceIdleMb = rssMb(reference.pid);
+    }
+
+    const ctx = { thread: {} };
+    const targets = [ours, ...(reference ? [reference] : [])];
+    for (const s of targets) {
+      ctx.thread[s.name] = await createThread(s, { bench: "get" });
+      await seedThreads(s, 100, (i) => ({ bucket: "small", n: i % 20 }));
+      await seedThreads(s, BIG, (i) => ({ bucket: "big", n: i % 1000 }));
+    }
+    results.memory.afterThreadsMb = rssMb(ours.pid);
+    if (reference) results.memory.referenceAfterThreadsMb = rssMb(reference.pid);
+
+    // Ceilings, measured in the same run.
+    results.ceilings.fastifyOk = await cannon(fastify, { path: "/ok", verify: (b) => b.includes('"ok":true') });
+    const engineOut = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(here, "ceiling-engine.ts"), String(DURATION)], { cwd: root, encoding: "utf8" });
+    results.ceilings.engine = JSON.parse(engineOut.trim().split("\n").at(-1));
+
+    for (const scenario of scenarios(ctx)) {
+      if (only && !scenario.name.includes(only)) continue;
+      const row = { name: scenario.name };
+      const server = scenario.server === "noauth" ? noauth : ours;
+      row.ours = await scenario.run(server);
+      if (reference && scenario.server !== "noauth") row.reference = await scenario.run(reference);
+      results.scenarios.push(row);
+      process.stderr.write(`  ${scenario.name}: ${fmt(row.ours.rps, 0)} req/s, p50 ${fmt(row.ours.p50)} ms, errors ${row.ours.errors}\n`);
+    }
+    results.streamAnswer = ctx.streamFull;
+  } finally {
+    for (const s of servers) s.stop();
+    for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
+  }
+  printTable(results);
+  writeFileSync(path.join(here, "results.json"), JSON.stringify(results, null, 2));
+  const errors = results.scenarios.reduce((n, r) => n + r.ours.errors, 0);
+  if (errors > 0) {
+    process.stderr.write(`\n${errors} wrong or failed responses\n`);
+    process.exitCode = 1;
+  }
+}
+
+function printTable(results) {
+  const by = (name) => results.scenarios.find((r) => r.name === name)?.ours;
+  const engineRps = results.ceilings.engine?.runsPerSecond;
+  const fastifyRps = results.ceilings.fastifyOk?.rps;
+  const rows = [["scenario", "req/s", "p50 ms", "p99 ms", "errors", "cpu ms/req", "vs ceiling", ...(vsReference ? ["ref req/s", "ref p50", "ratio"] : [])]];
+  for (const r of results.scenarios) {
+    let ceiling = "";
+    if (r.name === "GET /ok" && fastifyRps) ceiling = `${fmt(r.ours.rps / fastifyRps, 2)} of bare Fastify`;
+    if (r.name.includes("/runs/wait") && engineRps) ceiling = `${fmt(r.ours.rps / engineRps, 2)} of engine loop`;
+    if (r.name.startsWith("auth off") && by("auth on: POST /threads/search")) ceiling = `auth on/off ${fmt(by("auth on: POST /threads/search").rps / r.ours.rps, 2)}`;
+    if (r.name.startsWith("/runs/stream") && r.ours.note) ceiling = r.ours.note;
+    const ref = r.reference;
+    const ratio = ref ? (r.ours.rps && ref.rps ? `${fmt(r.ours.rps / ref.rps, 1)}x req/s` : `${fmt(ref.p50 / r.ours.p50, 1)}x faster p50`) : "";
+    rows.push([r.name, fmt(r.ours.rps, 0), fmt(r.ours.p50), fmt(r.ours.p99), String(r.ours.errors), fmt(r.ours.cpuPerReq, 2), ceiling, ...(vsReference ? [fmt(ref?.rps, 0), fmt(ref?.p50), ratio] : [])]);
+  }
+  rows.push(["start-up to first 200 (ms)", fmt(results.startup.ours, 0), "", "", "", "", "", ...(vsReference ? [fmt(results.startup.reference, 0), "", `${fmt(results.startup.reference / results.startup.ours, 1)}x faster`] : [])]);
+  rows.push(["RSS idle (MB)", fmt(results.memory.idleMb, 0), "", "", "", "", "", ...(vsReference ? [fmt(results.memory.referenceIdleMb, 0), "", ""] : [])]);
+  rows.push([`RSS after ${BIG} threads (MB)`, fmt(results.memory.afterThreadsMb, 0), "", "", "", "", "", ...(vsReference ? [fmt(results.memory.referenceAfterThreadsMb, 0), "", ""] : [])]);
+  rows.push(["ceiling: bare Fastify GET /ok", fmt(fastifyRps, 0), fmt(results.ceilings.fastifyOk?.p50), fmt(results.ceilings.fastifyOk?.p99), "", "", ""]);
+  rows.push(["ceiling: engine loop (runs/s)", fmt(engineRps, 0), fmt(results.ceilings.engine?.msPerRun), "", "", "", ""]);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? "").length)));
+  const line = (r) => "| " + r.map((c, i) => String(c ?? "").padEnd(widths[i])).join(" | ") + " |";
+  process.stdout.write(`\nagent-server bench — ${results.date}, ${results.machine.cpus} cores, Node ${results.machine.node}${smoke ? " (smoke)" : ""}\n\n`);
+  process.stdout.write(line(rows[0]) + "\n| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |\n");
+  for (const r of rows.slice(1)) process.stdout.write(line(r) + "\n");
+}
+
+await main();
