@@ -52,6 +52,8 @@ export interface ServerOptions {
   streamRetainMs?: number;
   /** Interval of `: heartbeat` comments on idle SSE streams (ms). Default 15 s. */
   heartbeatMs?: number;
+  /** Sync every SQLite commit to disk (survives power loss; slower). Default off: crashes lose nothing. */
+  fsync?: boolean;
   /** `dev` (default) adds `POST /internal/truncate` for integration suites. */
   mode?: "dev" | "production";
 }
@@ -85,7 +87,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   let authModule: AuthModule | undefined;
   if (config.auth?.module) authModule = await loadAuthModule(config.auth.module);
 
-  const storage = openStorage(options.storage ?? "sqlite", config, logger);
+  const storage = openStorage(options.storage ?? "sqlite", config, logger, options.fsync ?? false);
   try {
     const broker = new RunBroker(options.streamRetainMs);
     const authorizer = new Authorizer(authModule?.handlers ?? {}, logger);
@@ -175,8 +177,8 @@ function startStoreSweeper(storage: Storage, config: ProjectConfig, logger: Logg
   return timer;
 }
 
-function openStorage(kind: "sqlite" | "memory", config: ProjectConfig, logger: Logger): Storage {
-  const options = { storeTtl: storeTtl(config) };
+function openStorage(kind: "sqlite" | "memory", config: ProjectConfig, logger: Logger, fsync: boolean): Storage {
+  const options = { storeTtl: storeTtl(config), fsync };
   if (kind === "memory") return openSqliteStorage(":memory:", options);
   const dir = path.join(config.projectDir, DATA_DIR_NAME);
   ensureGitignored(config.projectDir, logger);

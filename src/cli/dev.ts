@@ -11,6 +11,7 @@ export interface DevOptions {
   browser: boolean;
   nJobsPerWorker: number;
   storage: "sqlite" | "memory";
+  fsync: boolean;
 }
 
 export async function runDev(options: DevOptions): Promise<void> {
@@ -21,6 +22,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     host: options.host,
     nJobsPerWorker: options.nJobsPerWorker,
     storage: options.storage,
+    fsync: options.fsync,
     logger,
   });
   for (const key of server.config.unknownKeys) logger.warn(`langgraph.json: unknown key "${key}" is ignored`);

@@ -34,8 +34,9 @@ export function buildProgram(): Command {
     .option("--no-browser", "do not open LangGraph Studio in a browser")
     .option("-n, --n-jobs-per-worker <n>", "how many runs execute at once", integer("--n-jobs-per-worker", 1, 1000), 10)
     .option("--in-memory", "keep data in memory only (nothing survives a restart)")
+    .option("--fsync", "sync every write to disk, to survive power loss too (slower)")
     .exitOverride()
-    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean }) => {
+    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean }) => {
       await runDev({
         port: opts.port,
         host: opts.host,
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
         browser: opts.browser && process.env.BROWSER !== "none",
         nJobsPerWorker: opts.nJobsPerWorker,
         storage: opts.inMemory ? "memory" : "sqlite",
+        fsync: opts.fsync ?? false,
       });
     });
   return program;

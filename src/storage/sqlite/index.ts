@@ -11,10 +11,12 @@ import { SqliteThreads } from "./threads.js";
 export interface SqliteStorageOptions {
   /** Store TTL from langgraph.json (`store.ttl`): default minutes for new items, refresh on read. */
   storeTtl?: { defaultMinutes?: number | null; refreshOnRead: boolean };
+  /** Sync every commit to disk (power-loss durability); without it, process crashes lose nothing. */
+  fsync?: boolean;
 }
 
 export function openSqliteStorage(file: string, options: SqliteStorageOptions = {}): Storage {
-  const db = openDatabase(file);
+  const db = openDatabase(file, { fsync: options.fsync });
   const store = new SqliteStore(db, options.storeTtl);
   const checkpointer = new SqliteCheckpointer(db);
   const threads = new SqliteThreads(db);
