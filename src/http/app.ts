@@ -8,7 +8,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { AssistantService } from "../assistants/service.js";
 import type { AuthContext, Authenticator } from "../auth/authenticate.js";
@@ -66,6 +66,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     // Upstream proxies are not trusted: the peer address decides the Studio rule.
     trustProxy: false,
+    // Large headers (long JWTs, a 64 KB Authorization) reach authenticate and get a clean 401
+    // instead of Node's bare 431.
+    serverFactory: (handler) => createHttpServer({ maxHeaderSize: 256 * 1024 }, handler),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest("auth", null);
