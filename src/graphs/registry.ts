@@ -7,7 +7,7 @@
  * of either, or a (possibly async) factory called with each run's config.
  */
 import { pathToFileURL } from "node:url";
-import { register } from "tsx/esm/api";
+import { tsImport } from "tsx/esm/api";
 import { v5 as uuidv5 } from "uuid";
 import type { GraphRef } from "../config/load.js";
 import { ConfigError, NotFound } from "../errors.js";
@@ -108,24 +108,13 @@ export class GraphRegistry {
   }
 }
 
-/**
- * tsx's loader hooks, registered once per process (loader hooks are process-wide by nature).
- * Registering them — rather than tsx's isolated tsImport — lets a user's graph share this
- * process's copy of LangGraph and its dependencies instead of loading a second one.
- */
-let tsxRegistered = false;
-function ensureTsx(): void {
-  if (tsxRegistered) return;
-  register();
-  tsxRegistered = true;
-}
-
 /** Imports `ref.file` and returns `ref.exportName`; shared with the auth loader. */
 export async function importExport(ref: { file: string; exportName: string; key: string; spec: string }): Promise<unknown> {
   let mod: Record<string, unknown>;
   try {
-    ensureTsx();
-    mod = (await import(pathToFileURL(ref.file).href)) as Record<string, unknown>;
+    // tsImport handles .ts files in ESM and CommonJS projects alike (tsx's global hooks treat a
+    // .ts file outside a "type": "module" package as CommonJS and fail on ESM imports).
+    mod = await tsImport(pathToFileURL(ref.file).href, import.meta.url);
   } catch (err) {
     throw new ConfigError(`"${ref.key}": failed to import ${ref.file}: ${firstLine(err)}`, { cause: err });
   }
