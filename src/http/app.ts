@@ -79,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   app.addHook("onResponse", async (request, reply) => {
+    if (!(request.log as unknown as Logger).isLevelEnabled("info")) return;
     request.log.info(`${request.method} ${request.url.split("?")[0]} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
   });
   app.setErrorHandler(handleError);

@@ -23,7 +23,7 @@ export interface MetadataIndex {
 }
 
 /** Values the index holds exactly as JSON.stringify writes them. */
-function indexable(value: unknown): boolean {
+export function indexable(value: unknown): boolean {
   return (
     typeof value === "string" ||
     typeof value === "boolean" ||
@@ -64,14 +64,21 @@ export function metadataFilterSql(
     }
   }
   if (index && lookups.length) {
-    const one = `SELECT ${index.idColumn} FROM ${index.table} WHERE key = ? AND value = ?`;
-    parts.unshift(`${index.ownerColumn} IN (${Array.from({ length: lookups.length / 2 }, () => one).join(" INTERSECT ")})`);
-    params.unshift(...lookups);
+    // Nested, first lookup innermost: its ids are materialised once, and each enclosing lookup
+    // is an index seek on (key, value, id) per id. Callers put the most selective lookup first.
+    let sql = "";
+    const nested: unknown[] = [];
+    for (let i = 0; i < lookups.length; i += 2) {
+      sql = `SELECT ${index.idColumn} FROM ${index.table} WHERE key = ? AND value = ?${sql ? ` AND ${index.idColumn} IN (${sql})` : ""}`;
+      nested.unshift(lookups[i], lookups[i + 1]);
+    }
+    parts.unshift(`${index.ownerColumn} IN (${sql})`);
+    params.unshift(...nested);
   }
   return { sql: parts.length ? parts.join(" AND ") : "1", params };
 }
 
-function isOperator<K extends string>(value: unknown, op: K): value is Record<K, unknown> {
+export function isOperator<K extends string>(value: unknown, op: K): value is Record<K, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && op in value;
 }
 

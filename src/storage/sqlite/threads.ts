@@ -2,7 +2,7 @@ import { Conflict } from "../../errors.js";
 import type { IfExists, Metadata, MetadataFilter, Page, Thread, ThreadRepository, ThreadSearchQuery, ThreadStatus } from "../types.js";
 import type { Db } from "./database.js";
 import { fromJson, toJson } from "./json-columns.js";
-import { metadataFilterSql, type MetadataIndex, type SqlCondition } from "./metadata-filter.js";
+import { indexable, isOperator, metadataFilterSql, type MetadataIndex, type SqlCondition } from "./metadata-filter.js";
 
 export interface ThreadRow {
   thread_id: string;
@@ -130,7 +130,7 @@ export class SqliteThreads implements ThreadRepository {
       params.push(query.status);
     }
     const conds = [
-      metadataFilterSql("metadata", [query.metadata, query.filter], META_INDEX),
+      metadataFilterSql("metadata", this.bySelectivity([query.metadata, query.filter]), META_INDEX),
       ...(query.values && Object.keys(query.values).length
         ? [{ sql: `state_values IS NOT NULL AND json_type(state_values) = 'object'`, params: [] }, metadataFilterSql("state_values", query.values)]
         : []),
@@ -140,6 +140,26 @@ export class SqliteThreads implements ThreadRepository {
       params.push(...c.params);
     }
     return { sql: parts.join(" AND ") || "1", params };
+  }
+
+  /**
+   * Splits the filters into one-key filters, most selective first (a bounded count on the
+   * metadata index per key), so the nested index lookup starts from the smallest set.
+   */
+  private bySelectivity(filters: Array<MetadataFilter | undefined>): MetadataFilter[] {
+    const entries = filters.flatMap((f) => Object.entries(f ?? {}));
+    if (entries.length < 2) return entries.map(([k, v]) => ({ [k]: v }));
+    const probe = this.db.prepare<[string, string], { n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM thread_meta WHERE key = ? AND value = ? LIMIT 200)`,
+    );
+    const cost = ([key, expected]: [string, unknown]) => {
+      const value = isOperator(expected, "$eq") ? expected.$eq : expected;
+      return !isOperator(expected, "$contains") && indexable(value) ? probe.get(key, JSON.stringify(value))!.n : Infinity;
+    };
+    return entries
+      .map((e) => ({ e, c: cost(e) }))
+      .sort((a, b) => a.c - b.c)
+      .map(({ e: [k, v] }) => ({ [k]: v }));
   }
 
   async search(query: ThreadSearchQuery): Promise<Page<Thread>> {
