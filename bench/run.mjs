@@ -265,8 +265,8 @@ function scenarios(ctx) {
         const full = [];
         let errors = 0;
         const end = Date.now() + DURATION * 1000;
-        const thread = await createThread(s);
         while (Date.now() < end) {
+          const thread = await createThread(s);
           const t0 = performance.now();
           const res = await request(`${s.url}/threads/${thread}/runs/stream`, {
             method: "POST",

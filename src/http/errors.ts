@@ -31,7 +31,7 @@ export function describeValidation(context: string | undefined, issues: Validati
 
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof AppError) {
-    if (error.status >= 500) request.log.error({ err: error }, "request failed");
+    if (error.status >= 500) request.log.error({ err: error, reqId: request.id, url: request.url }, "request failed");
     void reply.code(error.status).headers(error.headers).send({ detail: error.message });
     return;
   }
@@ -49,6 +49,6 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     void reply.code(fe.statusCode).send({ detail: error.message });
     return;
   }
-  request.log.error({ err: error, runId: (request as { runId?: string }).runId }, "unexpected error");
+  request.log.error({ err: error, reqId: request.id, method: request.method, url: request.url }, "unexpected error");
   void reply.code(500).send({ detail: "Internal server error" });
 }

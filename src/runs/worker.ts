@@ -148,9 +148,10 @@ export class WorkerPool {
     // Where the thread stood before this run: a rollback deletes every checkpoint after it.
     let head: string | null = null;
     try {
+      // First, so readers see the run start at once.
+      this.broker.publish(run.run_id, "metadata", serialize({ run_id: run.run_id, attempt }));
       const tuple = await this.storage.checkpointer.getTuple({ configurable: { thread_id: run.thread_id, checkpoint_ns: "" } });
       head = (tuple?.config.configurable?.checkpoint_id as string | undefined) ?? null;
-      this.broker.publish(run.run_id, "metadata", serialize({ run_id: run.run_id, attempt }));
       if (attempt > MAX_ATTEMPTS) throw new Error(`Run ${run.run_id} exceeded max attempts (${MAX_ATTEMPTS})`);
       const [assistant, internal] = await Promise.all([
         this.storage.assistants.get(run.assistant_id),
