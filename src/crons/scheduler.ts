@@ -6,6 +6,7 @@
  * missed slots never pile up.
  */
 import type { Logger } from "pino";
+import { CoalescingTrigger } from "../runs/coalescing-trigger.js";
 import type { Storage } from "../storage/types.js";
 import { nextSlot } from "./schedule.js";
 import type { CronService } from "./service.js";
@@ -14,8 +15,7 @@ const MAX_SLEEP_MS = 60_000;
 
 export class CronScheduler {
   private timer?: NodeJS.Timeout;
-  private running = false;
-  private again = false;
+  private readonly ticker = new CoalescingTrigger(() => this.tick());
   private stopped = true;
 
   constructor(
@@ -35,19 +35,7 @@ export class CronScheduler {
   }
 
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    void this.tick().finally(() => {
-      this.running = false;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
-    });
+    if (!this.stopped) this.ticker.trigger();
   }
 
   private async tick(): Promise<void> {

@@ -18,6 +18,7 @@ import { storageBinding, type GraphRegistry } from "../graphs/registry.js";
 import type { Run, RunStatus, Storage } from "../storage/types.js";
 import { interruptsOf, statusAfterRun, toThreadState, type ThreadState } from "../threads/state.js";
 import type { RunBroker } from "./broker.js";
+import { CoalescingTrigger } from "./coalescing-trigger.js";
 import { executeRun } from "./executor.js";
 import type { WebhookSender } from "./webhooks.js";
 
@@ -28,8 +29,7 @@ export type CancelAction = "interrupt" | "rollback";
 
 export class WorkerPool {
   private active = new Map<string, { threadId: string; controller: AbortController; done: Promise<void> }>();
-  private claiming = false;
-  private wakeAgain = false;
+  private readonly claimer = new CoalescingTrigger(() => this.fill());
   private stopped = true;
   private dueTimer?: NodeJS.Timeout;
   private tick?: NodeJS.Timeout;
@@ -55,19 +55,7 @@ export class WorkerPool {
 
   /** Claims as many due runs as there are free slots. Safe to call any number of times. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.claiming) {
-      this.wakeAgain = true;
-      return;
-    }
-    this.claiming = true;
-    void this.fill().finally(() => {
-      this.claiming = false;
-      if (this.wakeAgain) {
-        this.wakeAgain = false;
-        this.wake();
-      }
-    });
+    if (!this.stopped) this.claimer.trigger();
   }
 
   private async fill(): Promise<void> {

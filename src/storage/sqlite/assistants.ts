@@ -12,6 +12,7 @@ import type {
 } from "../types.js";
 import type { Db } from "./database.js";
 import { fromJson, toJson } from "./json-columns.js";
+import { countWhere, pageWhere } from "./paging.js";
 import { metadataFilterSql, type SqlCondition } from "./metadata-filter.js";
 
 interface AssistantRow {
@@ -163,22 +164,13 @@ export class SqliteAssistants implements AssistantRepository {
   }
 
   async search(query: AssistantSearchQuery): Promise<Page<Assistant>> {
-    const where = this.where(query);
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM assistants WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
-    const sortBy = query.sortBy && SORT_COLUMNS.has(query.sortBy) ? query.sortBy : "created_at";
-    const order = query.sortOrder === "asc" ? "ASC" : "DESC";
-    const rows = this.db
-      .prepare<unknown[], AssistantRow>(
-        `SELECT * FROM assistants WHERE ${where.sql} ORDER BY ${sortBy} ${order}, rowid ${order} LIMIT ? OFFSET ?`,
-      )
-      .all(...where.params, query.limit, query.offset);
-    return { items: rows.map(toAssistant), total };
+    return pageWhere(this.db, "assistants", this.where(query), { ...query, sortColumns: SORT_COLUMNS }, toAssistant);
   }
 
   async count(query: Omit<AssistantSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): Promise<number> {
-    const where = this.where(query);
-    return (this.db.prepare(`SELECT count(*) AS n FROM assistants WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+    return countWhere(this.db, "assistants", this.where(query));
   }
+
 
   async listVersions(
     assistantId: string,

@@ -1,6 +1,7 @@
 import type { Cron, CronRepository, CronSearchQuery, MetadataFilter, Page, RunInternal } from "../types.js";
 import type { Db } from "./database.js";
 import { fromJson, toJson } from "./json-columns.js";
+import { countWhere, pageWhere } from "./paging.js";
 import { metadataFilterSql, type SqlCondition } from "./metadata-filter.js";
 
 interface CronRow extends Omit<Cron, "payload" | "metadata" | "enabled"> {
@@ -97,20 +98,13 @@ export class SqliteCrons implements CronRepository {
   }
 
   async search(query: CronSearchQuery): Promise<Page<Cron>> {
-    const where = this.where(query);
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM crons WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
-    const sortBy = query.sortBy && SORT_COLUMNS.has(query.sortBy) ? query.sortBy : "created_at";
-    const order = query.sortOrder === "asc" ? "ASC" : "DESC";
-    const rows = this.db
-      .prepare<unknown[], CronRow>(`SELECT * FROM crons WHERE ${where.sql} ORDER BY ${sortBy} ${order}, rowid ${order} LIMIT ? OFFSET ?`)
-      .all(...where.params, query.limit, query.offset);
-    return { items: rows.map(toCron), total };
+    return pageWhere(this.db, "crons", this.where(query), { ...query, sortColumns: SORT_COLUMNS }, toCron);
   }
 
   async count(query: Omit<CronSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): Promise<number> {
-    const where = this.where(query);
-    return (this.db.prepare(`SELECT count(*) AS n FROM crons WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+    return countWhere(this.db, "crons", this.where(query));
   }
+
 
   async due(now: Date): Promise<Cron[]> {
     return this.db

@@ -2,6 +2,7 @@ import { Conflict } from "../../errors.js";
 import type { IfExists, Metadata, MetadataFilter, Page, Thread, ThreadRepository, ThreadSearchQuery, ThreadStatus } from "../types.js";
 import type { Db } from "./database.js";
 import { fromJson, toJson } from "./json-columns.js";
+import { countWhere, pageWhere } from "./paging.js";
 import { indexable, isOperator, metadataFilterSql, type MetadataIndex, type SqlCondition } from "./metadata-filter.js";
 
 export interface ThreadRow {
@@ -163,21 +164,11 @@ export class SqliteThreads implements ThreadRepository {
   }
 
   async search(query: ThreadSearchQuery): Promise<Page<Thread>> {
-    const where = this.where(query);
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM threads WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
-    const sortBy = query.sortBy && SORT_COLUMNS.has(query.sortBy) ? query.sortBy : "created_at";
-    const order = query.sortOrder === "asc" ? "ASC" : "DESC";
-    const rows = this.db
-      .prepare<unknown[], ThreadRow>(
-        `SELECT * FROM threads WHERE ${where.sql} ORDER BY ${sortBy} ${order}, rowid ${order} LIMIT ? OFFSET ?`,
-      )
-      .all(...where.params, query.limit, query.offset);
-    return { items: rows.map(toThread), total };
+    return pageWhere(this.db, "threads", this.where(query), { ...query, sortColumns: SORT_COLUMNS }, toThread);
   }
 
   async count(query: Omit<ThreadSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder" | "ids">): Promise<number> {
-    const where = this.where(query);
-    return (this.db.prepare(`SELECT count(*) AS n FROM threads WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+    return countWhere(this.db, "threads", this.where(query));
   }
 
   async copy(sourceId: string, target: { thread_id: string; metadata: Metadata }): Promise<Thread | null> {
