@@ -1,5 +1,5 @@
 /** Runs over time: restarts, delays, concurrency per strategy, memory held by streams, heartbeats. */
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,13 +19,20 @@ afterAll(async () => {
 });
 const hello = { messages: [{ role: "user", content: "Hello!" }] };
 
-describe("run lifecycle", () => {
-  it("finishes a run that was running when the server stopped, after it comes back", async () => {
-    // Laid out so the fixture's "../../../examples" resolves inside tmp.
-    const project = path.join(tmp, "a", "b", "restart");
-    cpSync(fixture("api"), project, { recursive: true });
+/** A copy of the api fixture with its own SQLite file, laid out so "../../../examples" resolves inside tmp. */
+function fileProject(name: string): string {
+  const project = path.join(tmp, "a", "b", name);
+  cpSync(fixture("api"), project, { recursive: true });
+  if (!existsSync(path.join(tmp, "examples"))) {
     cpSync(path.join(REPO_ROOT, "examples"), path.join(tmp, "examples"), { recursive: true });
     symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(tmp, "node_modules"), "dir");
+  }
+  return project;
+}
+
+describe("run lifecycle", () => {
+  it("finishes a run that was running when the server stopped, after it comes back", async () => {
+    const project = fileProject("restart");
     const first = await createServer({ config: project, port: 0, logLevel: "silent" });
     const c1 = sdkClient(first.url);
     const thread = await c1.threads.create();
@@ -42,6 +49,29 @@ describe("run lifecycle", () => {
       expect(thread2.values?.done).toBe(true);
     } finally {
       await second.close();
+    }
+  });
+
+  it("gives up on a run that keeps dying: error after 3 attempts, and the thread is not left busy", async () => {
+    const project = fileProject("dying");
+    let threadId = "";
+    let runId = "";
+    for (let start = 1; start <= 4; start++) {
+      const s = await createServer({ config: project, port: 0, logLevel: "silent" });
+      const c = sdkClient(s.url);
+      if (start === 1) {
+        const thread = await c.threads.create();
+        threadId = thread.thread_id;
+        runId = (await c.runs.create(threadId, "slow", { input: { delay_ms: 60_000 } })).run_id;
+      }
+      if (start <= 3) {
+        await waitFor(async () => (await c.runs.get(threadId, runId)).status === "running");
+        await s.close(); // the process "dies" mid-run
+      } else {
+        await waitFor(async () => (await c.runs.get(threadId, runId)).status === "error");
+        expect((await c.threads.get(threadId)).status).toBe("error");
+        await s.close();
+      }
     }
   });
 

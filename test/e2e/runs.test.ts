@@ -229,6 +229,25 @@ describe("runs", () => {
     expect(replayed).not.toContain("event: metadata");
   });
 
+  it("joins the thread's active run with GET /threads/:id/stream", async () => {
+    const thread = await client.threads.create();
+    const run = await client.runs.create(thread.thread_id, "slow", { input: { delay_ms: 300 }, streamMode: ["values"] });
+    const parts = await collect(client.threads.joinStream(thread.thread_id));
+    expect(parts[0]!.event).toBe("metadata");
+    expect((parts[0]!.data as { run_id: string }).run_id).toBe(run.run_id);
+    expect(parts.some((p) => p.event === "values" && (p.data as { done?: boolean }).done === true)).toBe(true);
+  });
+
+  it("cancels a joined run on disconnect when cancel_on_disconnect is set", async () => {
+    const thread = await client.threads.create();
+    const run = await client.runs.create(thread.thread_id, "slow", { input: { delay_ms: 5_000 } });
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/threads/${thread.thread_id}/runs/${run.run_id}/stream?cancel_on_disconnect=true`, { signal: controller.signal });
+    await res.body!.getReader().read();
+    controller.abort();
+    await waitFor(async () => (await client.runs.get(thread.thread_id, run.run_id)).status === "interrupted");
+  });
+
   it("cancels a streamed run when the client disconnects with on_disconnect=cancel", async () => {
     const thread = await client.threads.create();
     const controller = new AbortController();
