@@ -18,6 +18,7 @@ import type { RunService } from "../runs/service.js";
 import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
 import { handleError } from "./errors.js";
+import { parseJsonBody } from "./json-body.js";
 import { isPublicRequest } from "./public-routes.js";
 import { assistantRoutes } from "./routes/assistants.js";
 import { cronRoutes } from "./routes/crons.js";
@@ -110,12 +111,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (request.auth && request.auth.user.is_authenticated === false) throw new Unauthorized();
   });
 
-  // SDKs send JSON as text/plain on some platforms; treat it as JSON.
-  app.addContentTypeParser("text/plain", { parseAs: "string" }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (!text) return done(null, undefined);
+  // JSON bodies, and text/plain holding JSON (some SDK platforms send that), through one parser.
+  app.removeContentTypeParser(["application/json", "text/plain"]);
+  app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, (_req, body, done) => {
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as string));
     } catch (err) {
       done(err as Error, undefined);
     }
