@@ -13,6 +13,7 @@ import { Authorizer } from "./auth/authorize.js";
 import { loadAuthModule, type AuthModule } from "./auth/load.js";
 import { loadProjectEnv } from "./config/env.js";
 import { loadConfig, type ProjectConfig } from "./config/load.js";
+import { ConfigError } from "./errors.js";
 import { GraphRegistry } from "./graphs/registry.js";
 import { buildApp, type App } from "./http/app.js";
 import { createLogger } from "./logging.js";
@@ -115,7 +116,14 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       openapiSecurity: config.auth?.openapi,
       truncate: (options.mode ?? "dev") === "dev" ? (opts) => storage.truncate(opts) : undefined,
     });
-    await app.listen({ port: options.port ?? 2024, host: options.host ?? "127.0.0.1" });
+    try {
+      await app.listen({ port: options.port ?? 2024, host: options.host ?? "127.0.0.1" });
+    } catch (err) {
+      if ((err as { code?: string }).code === "EADDRINUSE") {
+        throw new ConfigError(`port ${options.port ?? 2024} on ${options.host ?? "127.0.0.1"} is already in use; choose another with --port (0 picks a free one)`);
+      }
+      throw err;
+    }
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : (options.port ?? 2024);
     const host = options.host ?? "127.0.0.1";
@@ -140,6 +148,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
         closed ??= (async () => {
           clearInterval(sweeper);
           scheduler.stop();
+          // Stop taking connections, let running runs finish within the grace period (the rest
+          // stay `running` in storage and resume on the next start), then close the rest.
+          app.server.close();
           await worker.stop(closeOptions.graceMs ?? 0);
           await webhooks.drain();
           await app.close();

@@ -12,6 +12,7 @@ export interface DevOptions {
   nJobsPerWorker: number;
   storage: "sqlite" | "memory";
   fsync: boolean;
+  shutdownGraceMs: number;
 }
 
 export async function runDev(options: DevOptions): Promise<void> {
@@ -49,8 +50,8 @@ export async function runDev(options: DevOptions): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) process.exit(1); // a second signal: leave at once
     stopping = true;
-    logger.info(`${signal}: shutting down`);
-    server.close().then(
+    logger.info(`${signal}: shutting down (running runs get up to ${options.shutdownGraceMs / 1000} s; a second signal stops at once)`);
+    server.close({ graceMs: options.shutdownGraceMs }).then(
       () => process.exit(0),
       (err) => {
         logger.error({ err }, "shutdown failed");

@@ -35,8 +35,9 @@ export function buildProgram(): Command {
     .option("-n, --n-jobs-per-worker <n>", "how many runs execute at once", integer("--n-jobs-per-worker", 1, 1000), 10)
     .option("--in-memory", "keep data in memory only (nothing survives a restart)")
     .option("--fsync", "sync every write to disk, to survive power loss too (slower)")
+    .option("--shutdown-grace <seconds>", "on SIGINT/SIGTERM, how long running runs may finish", integer("--shutdown-grace", 0, 86_400), 30)
     .exitOverride()
-    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean }) => {
+    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean; shutdownGrace: number }) => {
       await runDev({
         port: opts.port,
         host: opts.host,
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
         nJobsPerWorker: opts.nJobsPerWorker,
         storage: opts.inMemory ? "memory" : "sqlite",
         fsync: opts.fsync ?? false,
+        shutdownGraceMs: opts.shutdownGrace * 1000,
       });
     });
   return program;

@@ -176,7 +176,11 @@ export class WorkerPool {
         { runId: run.run_id },
       );
     }
-    this.logger.debug({ runId: run.run_id, status, ms: Date.now() - started }, "run finished");
+    const queueMs = Math.max(0, started - new Date(run.created_at).getTime());
+    this.logger.info(
+      { runId: run.run_id, threadId: run.thread_id, status, queueMs, execMs: Date.now() - started },
+      `run ${run.run_id} ${status} (queued ${queueMs} ms, ran ${Date.now() - started} ms)`,
+    );
   }
 
   /** Records the outcome on the run and its thread; never throws (a deleted thread is fine). */

@@ -2,6 +2,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createServer as createNetServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, runCli, startDev } from "../helpers/cli.js";
 import { REPO_ROOT } from "../helpers/server.js";
@@ -52,6 +53,19 @@ describe("agent-server CLI", () => {
       expect(await dev.stop("SIGINT")).toEqual({ code: 0, signal: null });
     }
     expect(readFileSync(path.join(project, ".gitignore"), "utf8")).toContain(".agent-server/");
+  });
+
+  it("says the port is taken in one line (exit 1)", async () => {
+    const blocker = createNetServer().listen(0, "127.0.0.1");
+    await new Promise((r) => blocker.once("listening", r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const result = await runCli(["dev", "--no-browser", "--port", String(port), "--in-memory"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(`agent-server: port ${port} on 127.0.0.1 is already in use; choose another with --port (0 picks a free one)`);
+    } finally {
+      blocker.close();
+    }
   });
 
   describe("bad configuration stops start-up with one line naming the file and key (exit 1)", () => {

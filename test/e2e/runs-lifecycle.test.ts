@@ -75,6 +75,23 @@ describe("run lifecycle", () => {
     }
   });
 
+  it("lets a running run finish within the shutdown grace period", async () => {
+    const project = fileProject("graceful");
+    const s1 = await createServer({ config: project, port: 0, logLevel: "silent" });
+    const c1 = sdkClient(s1.url);
+    const thread = await c1.threads.create();
+    const run = await c1.runs.create(thread.thread_id, "slow", { input: { delay_ms: 800 } });
+    await waitFor(async () => (await c1.runs.get(thread.thread_id, run.run_id)).status === "running");
+    await s1.close({ graceMs: 10_000 });
+    const s2 = await createServer({ config: project, port: 0, logLevel: "silent" });
+    try {
+      // Finished before the first server closed: nothing was left to resume.
+      expect((await sdkClient(s2.url).runs.get(thread.thread_id, run.run_id)).status).toBe("success");
+    } finally {
+      await s2.close();
+    }
+  });
+
   it("starts a run no earlier than after_seconds", async () => {
     const thread = await client.threads.create();
     const started = Date.now();
