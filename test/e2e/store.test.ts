@@ -1,4 +1,6 @@
 /** The long-term store: every route through the SDK, shared with graphs, with TTL. */
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server.js";
 import { fixture, sdkClient, startTestServer } from "../helpers/server.js";
@@ -73,6 +75,24 @@ describe("store", () => {
     expect(values.note).toEqual({ text: "hello graph" });
     const written = await client.store.getItem(["notes", "ada"], "from-graph");
     expect(written?.value).toEqual({ text: "graph saw: hello graph" });
+  });
+
+  it("applies store.ttl.default_ttl from langgraph.json to items put without a ttl", async () => {
+    const file = path.join(fixture("api"), "langgraph.store-ttl.json");
+    writeFileSync(file, JSON.stringify({ graphs: { agent: "../../../examples/agent/graph.ts:graph" }, store: { ttl: { default_ttl: 0.01, refresh_on_read: false } } }));
+    const ttlServer = await startTestServer({ config: file });
+    try {
+      const c = sdkClient(ttlServer.url);
+      await c.store.putItem(["cfg"], "default", { v: 1 });
+      await c.store.putItem(["cfg"], "forever", { v: 2 }, { ttl: null });
+      expect(await c.store.getItem(["cfg"], "default")).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 800));
+      expect(await c.store.getItem(["cfg"], "default")).toBeNull();
+      expect(await c.store.getItem(["cfg"], "forever")).not.toBeNull();
+    } finally {
+      await ttlServer.close();
+      rmSync(file);
+    }
   });
 
   it("expires items after their TTL and refreshes it on read", async () => {
