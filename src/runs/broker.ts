@@ -28,6 +28,7 @@ export class RunBroker {
   constructor(
     private readonly retainMs = 5_000,
     private readonly resumableRetainMs = 60_000,
+    private readonly recheckMs = 5_000,
   ) {}
 
   private log(runId: string): RunLog {
@@ -63,10 +64,6 @@ export class RunBroker {
     log.dropTimer.unref();
   }
 
-  isFinished(runId: string): boolean {
-    return this.logs.get(runId)?.done ?? false;
-  }
-
   /**
    * Yields the run's events after `afterId` (-1: from the start), then live ones, until the run
    * finishes or `signal` aborts. `isTerminal` is asked when no log exists yet, so a reader of a
@@ -83,15 +80,22 @@ export class RunBroker {
     while (!options.signal?.aborted) {
       while (next < log.events.length) yield log.events[next++]!;
       if (log.done) return;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          log.wakers.delete(done);
-          options.signal?.removeEventListener("abort", done);
-          resolve();
+      const woken = await new Promise<boolean>((resolve) => {
+        const done = (byEvent: boolean) => {
+          clearTimeout(timer);
+          log.wakers.delete(onEvent);
+          options.signal?.removeEventListener("abort", onAbort);
+          resolve(byEvent);
         };
-        log.wakers.add(done);
-        options.signal?.addEventListener("abort", done, { once: true });
+        const onEvent = () => done(true);
+        const onAbort = () => done(true);
+        // A safety net: a run that ends without passing through the worker (its thread deleted
+        // while it was pending, say) must not keep a reader waiting forever.
+        const timer = setTimeout(() => done(false), this.recheckMs);
+        log.wakers.add(onEvent);
+        options.signal?.addEventListener("abort", onAbort, { once: true });
       });
+      if (!woken && next >= log.events.length && (await options.isTerminal())) return;
     }
   }
 

@@ -105,10 +105,6 @@ export class WorkerPool {
     return this.active.size;
   }
 
-  isRunning(runId: string): boolean {
-    return this.active.has(runId);
-  }
-
   /**
    * Stops claiming and waits up to `graceMs` for running runs; runs still going are aborted and
    * left `running` in storage, so the next start resumes them.

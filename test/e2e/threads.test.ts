@@ -171,10 +171,14 @@ describe("threads", () => {
   it("stops a running run before deleting its thread, and the worker keeps working", async () => {
     const thread = await client.threads.create();
     const run = await client.runs.create(thread.thread_id, "slow", { input: { delay_ms: 5_000 } });
+    const queued = await client.runs.create(thread.thread_id, "agent", { input: { messages: [] }, multitaskStrategy: "enqueue" });
     await waitFor(async () => (await client.runs.get(thread.thread_id, run.run_id)).status === "running");
+    // Someone waits on the queued run; deleting the thread must not leave them waiting forever.
+    const joined = fetch(`${server.url}/threads/${thread.thread_id}/runs/${queued.run_id}/join`).then((r) => r.status);
     const started = Date.now();
     await client.threads.delete(thread.thread_id);
     expect(Date.now() - started).toBeLessThan(4_000);
+    expect(await joined).toBe(200);
     await expect(client.threads.get(thread.thread_id)).rejects.toMatchObject({ status: 404 });
     // The slot is free again: a new run still executes.
     const id = await echoThread("after delete");
