@@ -15,7 +15,7 @@ import { loadProjectEnv } from "./config/env.js";
 import { loadConfig, type ProjectConfig } from "./config/load.js";
 import { ConfigError } from "./errors.js";
 import { GraphRegistry } from "./graphs/registry.js";
-import { buildApp, type App } from "./http/app.js";
+import { buildApp, type App, type AppDeps } from "./http/app.js";
 import { createLogger } from "./logging.js";
 import { RunBroker } from "./runs/broker.js";
 import { RunService } from "./runs/service.js";
@@ -113,7 +113,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       info: { version: packageVersion("../package.json"), langgraphVersion: packageVersion("@langchain/langgraph/package.json") },
       bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
       heartbeatMs: options.heartbeatMs ?? 15_000,
-      openapiSecurity: config.auth?.openapi,
+      openapiAuth: config.auth?.openapi as AppDeps["openapiAuth"],
+      http: config.raw.http as AppDeps["http"],
       truncate: (options.mode ?? "dev") === "dev" ? (opts) => storage.truncate(opts) : undefined,
     });
     try {

@@ -17,6 +17,7 @@ import type { CronService } from "../crons/service.js";
 import type { RunService } from "../runs/service.js";
 import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
+import { corsOptions, type CorsConfig } from "./cors.js";
 import { handleError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
 import { isPublicRequest } from "./public-routes.js";
@@ -54,7 +55,17 @@ export interface AppDeps {
   bodyLimit: number;
   /** Interval of SSE heartbeat comments, in ms. */
   heartbeatMs: number;
-  openapiSecurity?: Record<string, unknown>;
+  /** `auth.openapi` from langgraph.json: `{securitySchemes, security}` merged into /openapi.json. */
+  openapiAuth?: { securitySchemes?: Record<string, unknown>; security?: Array<Record<string, string[]>> };
+  /** `http` from langgraph.json: CORS and the route groups switched off. */
+  http?: {
+    cors?: CorsConfig;
+    disable_assistants?: boolean;
+    disable_threads?: boolean;
+    disable_runs?: boolean;
+    disable_store?: boolean;
+    disable_meta?: boolean;
+  };
   /** Present in dev mode only: backs `POST /internal/truncate`. */
   truncate?: (options: { runs: boolean; threads: boolean; assistants: boolean; checkpointer: boolean; store: boolean }) => Promise<void>;
 }
@@ -91,11 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     void reply.code(404).send({ detail: `Not found: ${request.method} ${request.url.split("?")[0]}` });
   });
 
-  await app.register(cors, {
-    origin: "*",
-    methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    exposedHeaders: ["content-location", "x-pagination-total", "x-pagination-next"],
-  });
+  await app.register(cors, corsOptions(deps.http?.cors));
 
   app.addHook("onRequest", async (request) => {
     const path = request.url.split("?")[0]!;
@@ -129,18 +136,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     openapi: {
       openapi: "3.1.0",
       info: { title: "agent-server", description: "The LangGraph agent-server API", version: deps.info.version },
-      components: deps.openapiSecurity ? { securitySchemes: deps.openapiSecurity as never } : undefined,
+      ...(deps.openapiAuth?.securitySchemes ? { components: { securitySchemes: deps.openapiAuth.securitySchemes as never } } : {}),
+      ...(deps.openapiAuth?.security ? { security: deps.openapiAuth.security } : {}),
     },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
-  metaRoutes(app, deps);
-  assistantRoutes(app, deps);
-  threadRoutes(app, deps);
-  runRoutes(app, deps);
-  storeRoutes(app, deps);
-  cronRoutes(app, deps);
+  // Route groups a project can switch off (`http.disable_*` in langgraph.json).
+  const off = deps.http ?? {};
+  if (!off.disable_meta) metaRoutes(app, deps);
+  if (!off.disable_assistants) assistantRoutes(app, deps);
+  if (!off.disable_threads) threadRoutes(app, deps);
+  if (!off.disable_runs) runRoutes(app, deps);
+  if (!off.disable_runs) cronRoutes(app, deps);
+  if (!off.disable_store) storeRoutes(app, deps);
   internalRoutes(app, deps);
   return app;
 }

@@ -1,0 +1,68 @@
+/** The API description and the http keys of langgraph.json. */
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../../src/server.js";
+import { fixture, startTestServer } from "../helpers/server.js";
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startTestServer({ config: fixture("http") });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe("/openapi.json", () => {
+  it("is valid OpenAPI 3, lists every registered route, and carries the auth scheme from auth.openapi", async () => {
+    const spec = await (await fetch(`${server.url}/openapi.json`)).json();
+    const result = await new Validator().validate(spec);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    const documented = new Set(
+      Object.entries(spec.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ":$1")}`),
+      ),
+    );
+    const routes = server.app.registeredRoutes.filter((r) => !["HEAD", "OPTIONS"].includes(r.method) && !r.url.startsWith("/docs") && r.url !== "/openapi.json");
+    const missing = routes.map((r) => `${r.method} ${r.url}`).filter((r) => !documented.has(r));
+    expect(missing).toEqual([]);
+    expect(spec.components.securitySchemes).toEqual({ BearerAuth: { type: "http", scheme: "bearer" } });
+    expect(spec.security).toEqual([{ BearerAuth: [] }]);
+  });
+
+  it("serves the interactive reference at /docs without a token", async () => {
+    const res = await fetch(`${server.url}/docs/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/swagger/i);
+  });
+});
+
+describe("http keys", () => {
+  it("switches off a route group with http.disable_store", async () => {
+    const res = await fetch(`${server.url}/store/items/search`, {
+      method: "POST",
+      headers: { authorization: "Bearer user1-token", "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(res.status).toBe(404);
+    expect(server.app.registeredRoutes.some((r) => r.url.startsWith("/store"))).toBe(false);
+  });
+
+  it("applies http.cors: allowed origins, credentials, exposed headers, max age", async () => {
+    const preflight = await fetch(`${server.url}/threads`, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example.test", "access-control-request-method": "POST", "access-control-request-headers": "authorization" },
+    });
+    expect(preflight.status).toBeLessThan(300);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.test");
+    expect(preflight.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(preflight.headers.get("access-control-max-age")).toBe("600");
+    const other = await fetch(`${server.url}/threads`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example.test", "access-control-request-method": "POST" },
+    });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    const simple = await fetch(`${server.url}/ok`, { headers: { origin: "https://app.example.test" } });
+    expect(simple.headers.get("access-control-expose-headers")?.split(/,\s*/)).toEqual(["x-custom", "content-location", "x-pagination-total", "x-pagination-next"]);
+  });
+});
