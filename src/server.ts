@@ -18,6 +18,7 @@ import { GraphRegistry } from "./graphs/registry.js";
 import { buildApp, type App, type AppDeps } from "./http/app.js";
 import { createLogger } from "./logging.js";
 import { RunBroker } from "./runs/broker.js";
+import { headerFilter, type HeaderPolicy } from "./runs/configurable-headers.js";
 import { RunService } from "./runs/service.js";
 import { WebhookSender, type WebhookPolicy } from "./runs/webhooks.js";
 import { WorkerPool } from "./runs/worker.js";
@@ -97,7 +98,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10, webhooks);
     const assistants = new AssistantService(storage, graphs, authorizer, logger);
     const threads = new ThreadService(storage, graphs, authorizer, (threadId) => worker.stopThreadRuns(threadId));
-    const runs = new RunService(storage, graphs, authorizer, broker, worker, webhooks);
+    const httpConfig = config.raw.http as { configurable_headers?: HeaderPolicy } | undefined;
+    const runs = new RunService(storage, graphs, authorizer, broker, worker, webhooks, headerFilter(httpConfig?.configurable_headers));
     const scheduler: CronScheduler = new CronScheduler(storage, () => crons, logger);
     const crons = new CronService(storage, graphs, authorizer, runs, () => scheduler.wake());
     await assistants.ensureSystemAssistants();

@@ -12,6 +12,7 @@ import type { Metadata, MetadataFilter, MultitaskStrategy, Run, RunKwargs, RunSt
 import { threadNotFound } from "../threads/service.js";
 import type { RunBroker, RunEvent } from "./broker.js";
 import { SERVER_CONFIGURABLE_KEYS } from "./executor.js";
+import { configurableHeaders, headerFilter } from "./configurable-headers.js";
 import type { WebhookSender } from "./webhooks.js";
 import type { CancelAction, WorkerPool } from "./worker.js";
 
@@ -40,19 +41,6 @@ export interface RunCreateBody {
 
 const BUSY_MESSAGE = "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.";
 
-/** Request headers copied into `configurable`, as LangGraph does: `x-*` (minus secrets) and user-agent. */
-export function configurableHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    if (value === undefined) continue;
-    if (lower === "user-agent" || (lower.startsWith("x-") && !["x-api-key", "x-tenant-id", "x-service-key"].includes(lower))) {
-      out[lower] = Array.isArray(value) ? value.join(", ") : value;
-    }
-  }
-  return out;
-}
-
 export class RunService {
   constructor(
     private readonly storage: Storage,
@@ -61,6 +49,7 @@ export class RunService {
     private readonly broker: RunBroker,
     private readonly worker: WorkerPool,
     private readonly webhooks: WebhookSender,
+    private readonly headerAllowed: (name: string) => boolean = headerFilter(undefined),
   ) {}
 
   /**
@@ -87,7 +76,7 @@ export class RunService {
 
     const runId = uuidv7();
     const callerConfig = (body.config ?? {}) as { configurable?: Record<string, unknown> };
-    const configurable: Record<string, unknown> = { ...configurableHeaders(headers), ...(callerConfig.configurable ?? {}) };
+    const configurable: Record<string, unknown> = { ...configurableHeaders(headers, this.headerAllowed), ...(callerConfig.configurable ?? {}) };
     // Identity fields are the server's: a caller cannot pose as someone else to the graph.
     for (const key of [...SERVER_CONFIGURABLE_KEYS, ...(auth ? ["user_id"] : [])]) delete configurable[key];
     const config = { ...callerConfig, configurable };

@@ -48,6 +48,24 @@ describe("http keys", () => {
     expect(server.app.registeredRoutes.some((r) => r.url.startsWith("/store"))).toBe(false);
   });
 
+  it("copies only the headers http.configurable_headers allows into configurable", async () => {
+    const res = await fetch(`${server.url}/runs/wait`, {
+      method: "POST",
+      headers: {
+        authorization: "Bearer user1-token",
+        "content-type": "application/json",
+        "x-user-tier": "gold",
+        "x-user-secret": "s3cret",
+        "x-other": "no",
+        "user-agent": "tester/1",
+      },
+      body: JSON.stringify({ assistant_id: "config_echo", input: {} }),
+    });
+    const { configurable } = (await res.json()) as { configurable: Record<string, unknown> };
+    expect(configurable["x-user-tier"]).toBe("gold");
+    for (const absent of ["x-user-secret", "x-other", "user-agent", "authorization"]) expect(configurable).not.toHaveProperty(absent);
+  });
+
   it("applies http.cors: allowed origins, credentials, exposed headers, max age", async () => {
     const preflight = await fetch(`${server.url}/threads`, {
       method: "OPTIONS",
