@@ -122,6 +122,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     try {
       await app.listen({ port: options.port ?? 2024, host: options.host ?? "127.0.0.1" });
     } catch (err) {
+      await app.close();
       if ((err as { code?: string }).code === "EADDRINUSE") {
         throw new ConfigError(`port ${options.port ?? 2024} on ${options.host ?? "127.0.0.1"} is already in use; choose another with --port (0 picks a free one)`);
       }
