@@ -14,7 +14,8 @@ import { loadAuthModule, type AuthModule } from "./auth/load.js";
 import { loadProjectEnv } from "./config/env.js";
 import { loadConfig, type ProjectConfig } from "./config/load.js";
 import { ConfigError } from "./errors.js";
-import { GraphRegistry } from "./graphs/registry.js";
+import { GraphRegistry, importExport } from "./graphs/registry.js";
+import type { CustomApp } from "./http/custom-app.js";
 import { buildApp, type App, type AppDeps } from "./http/app.js";
 import { createLogger } from "./logging.js";
 import { RunBroker } from "./runs/broker.js";
@@ -88,6 +89,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   const graphs = await GraphRegistry.load(config.graphs);
   let authModule: AuthModule | undefined;
   if (config.auth?.module) authModule = await loadAuthModule(config.auth.module);
+  const customApp = config.httpApp ? await loadCustomApp(config.httpApp) : undefined;
 
   const storage = openStorage(options.storage ?? "sqlite", config, logger, options.fsync ?? false);
   try {
@@ -117,6 +119,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       heartbeatMs: options.heartbeatMs ?? 15_000,
       openapiAuth: config.auth?.openapi as AppDeps["openapiAuth"],
       http: config.raw.http as AppDeps["http"],
+      customApp: customApp ? { app: customApp, authenticate: config.raw.http?.enable_custom_route_auth !== false } : undefined,
       truncate: (options.mode ?? "dev") === "dev" ? (opts) => storage.truncate(opts) : undefined,
     });
     try {
@@ -213,6 +216,17 @@ function ensureGitignored(projectDir: string, logger: Logger): void {
   } catch (err) {
     logger.warn({ err }, `could not add ${line} to ${file}`);
   }
+}
+
+/** `http.app`: a Fastify plugin, or anything with `fetch(Request)` (a Hono app). */
+async function loadCustomApp(ref: NonNullable<ProjectConfig["httpApp"]>): Promise<CustomApp> {
+  const exported = await importExport(ref);
+  if (typeof exported === "function") return exported as CustomApp;
+  if (exported && typeof (exported as { fetch?: unknown }).fetch === "function") {
+    const app = exported as { fetch: (r: Request) => Response | Promise<Response> };
+    return { fetch: (request) => app.fetch(request) };
+  }
+  throw new ConfigError(`"${ref.key}": export "${ref.exportName}" of ${ref.file} is neither a Fastify plugin nor an object with a fetch(Request) method`);
 }
 
 function packageVersion(specifier: string): string {

@@ -32,6 +32,8 @@ export interface ProjectConfig {
   projectDir: string;
   graphs: GraphRef[];
   auth?: { module?: ImportRef; disableStudioAuth: boolean; openapi?: Record<string, unknown> };
+  /** `http.app`: the project's own routes. */
+  httpApp?: ImportRef;
   /** An absolute .env path, or variables given inline. */
   env?: { file: string } | { values: Record<string, string> };
   raw: LanggraphJson;
@@ -89,8 +91,9 @@ export function loadConfig(configOption: string): ProjectConfig {
   if (typeof raw.env === "string") env = { file: path.resolve(projectDir, raw.env) };
   else if (raw.env) env = { values: raw.env };
 
+  const httpApp = raw.http?.app ? parseImportRef(raw.http.app, "http.app", projectDir, shown, true) : undefined;
   const unknownKeys = Object.keys(raw).filter((k) => !KNOWN_TOP_LEVEL_KEYS.has(k));
-  return { configPath, projectDir, graphs, auth, env, raw, unknownKeys };
+  return { configPath, projectDir, graphs, auth, httpApp, env, raw, unknownKeys };
 }
 
 function parseImportRef(

@@ -30,6 +30,7 @@ export const HttpConfigSchema = Type.Object({
   disable_runs: Type.Optional(Type.Boolean()),
   disable_store: Type.Optional(Type.Boolean()),
   disable_meta: Type.Optional(Type.Boolean()),
+  enable_custom_route_auth: Type.Optional(Type.Boolean()),
   configurable_headers: Type.Optional(
     Type.Object({ includes: Type.Optional(Type.Array(Type.String())), excludes: Type.Optional(Type.Array(Type.String())) }),
   ),

@@ -18,6 +18,7 @@ import type { RunService } from "../runs/service.js";
 import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
 import { corsOptions, type CorsConfig } from "./cors.js";
+import { isCustomRoute, mountCustomApp, type CustomApp } from "./custom-app.js";
 import { handleError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
 import { isPublicRequest } from "./public-routes.js";
@@ -66,6 +67,8 @@ export interface AppDeps {
     disable_store?: boolean;
     disable_meta?: boolean;
   };
+  /** The project's own routes (`http.app`); authenticated unless `authenticate` is false. */
+  customApp?: { app: CustomApp; authenticate: boolean };
   /** Present in dev mode only: backs `POST /internal/truncate`. */
   truncate?: (options: { runs: boolean; threads: boolean; assistants: boolean; checkpointer: boolean; store: boolean }) => Promise<void>;
 }
@@ -107,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook("onRequest", async (request) => {
     const path = request.url.split("?")[0]!;
     if (isPublicRequest(request.method, path, request.headers)) return;
+    if (deps.customApp?.authenticate === false && isCustomRoute(request)) return;
     if (!deps.authenticator.enabled) return;
     const host = request.headers.host ?? "localhost";
     request.auth = await deps.authenticator.authenticate({
@@ -152,5 +156,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (!off.disable_runs) cronRoutes(app, deps);
   if (!off.disable_store) storeRoutes(app, deps);
   internalRoutes(app, deps);
+  if (deps.customApp) await mountCustomApp(app, deps.customApp.app);
   return app;
 }
