@@ -23,6 +23,18 @@ export function validateNamespace(namespace: unknown, field: string, allowEmpty:
   return namespace as string[];
 }
 
+/** A handler's filter must be one the store can apply (equality, $eq, $contains): else 403, never ignored. */
+function applicable(filter: MetadataFilter | undefined): MetadataFilter | undefined {
+  for (const condition of Object.values(filter ?? {})) {
+    if (typeof condition !== "object" || condition === null || Array.isArray(condition)) continue;
+    const ops = Object.keys(condition).filter((k) => k.startsWith("$"));
+    if (ops.some((op) => op !== "$eq" && op !== "$contains")) {
+      throw new Forbidden(`Not authorized: the store cannot apply the filter operator(s) ${ops.join(", ")}`);
+    }
+  }
+  return filter;
+}
+
 const visible = (item: StoreItem, filter: MetadataFilter | undefined) =>
   matchesFilter({ ...item.value, namespace: item.namespace, key: item.key }, filter);
 
@@ -34,7 +46,7 @@ export class StoreService {
 
   async put(auth: AuthContext | null, body: { namespace: string[]; key: string; value: Record<string, unknown>; ttl?: number | null }): Promise<void> {
     const value = { namespace: validateNamespace(body.namespace, "namespace", false), key: body.key, value: body.value };
-    const filter = await this.authorizer.authorize(auth, "store", "put", value);
+    const filter = applicable(await this.authorizer.authorize(auth, "store", "put", value));
     const namespace = validateNamespace(value.namespace, "namespace", false);
     const existing = await this.store.get(namespace, value.key, { refreshTtl: false });
     // Someone else's item is not overwritten: the same 404 a read of it would give.
@@ -46,14 +58,14 @@ export class StoreService {
 
   async get(auth: AuthContext | null, query: { namespace: string[]; key: string; refreshTtl?: boolean }): Promise<StoreItem | null> {
     const value = { namespace: validateNamespace(query.namespace, "namespace", true), key: query.key };
-    const filter = await this.authorizer.authorize(auth, "store", "get", value);
+    const filter = applicable(await this.authorizer.authorize(auth, "store", "get", value));
     const item = await this.store.get(validateNamespace(value.namespace, "namespace", true), value.key, { refreshTtl: query.refreshTtl });
     return item && visible(item, filter) ? item : null;
   }
 
   async delete(auth: AuthContext | null, body: { namespace: string[]; key: string }): Promise<void> {
     const value = { namespace: validateNamespace(body.namespace, "namespace", true), key: body.key };
-    const filter = await this.authorizer.authorize(auth, "store", "delete", value);
+    const filter = applicable(await this.authorizer.authorize(auth, "store", "delete", value));
     const namespace = validateNamespace(value.namespace, "namespace", true);
     const item = await this.store.get(namespace, value.key, { refreshTtl: false });
     if (item && visible(item, filter)) await this.store.delete(namespace, value.key);
@@ -70,7 +82,7 @@ export class StoreService {
       offset: body.offset,
       query: body.query,
     };
-    const authFilter = await this.authorizer.authorize(auth, "store", "search", value);
+    const authFilter = applicable(await this.authorizer.authorize(auth, "store", "search", value));
     return this.store.search(validateNamespace(value.namespace, "namespace_prefix", true), {
       filter: body.filter,
       authFilter,
@@ -91,7 +103,7 @@ export class StoreService {
       limit: body.limit,
       offset: body.offset,
     };
-    const authFilter = await this.authorizer.authorize(auth, "store", "list_namespaces", value);
+    const authFilter = applicable(await this.authorizer.authorize(auth, "store", "list_namespaces", value));
     return this.store.listNamespaces({
       prefix: value.namespace,
       suffix: value.suffix,

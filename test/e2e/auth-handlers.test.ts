@@ -78,6 +78,12 @@ describe("authorization handlers", () => {
     await expect(alice.assistants.update(mine.assistant_id, { name: "x" })).rejects.toMatchObject({ status: 500 });
   });
 
+  it("refuses (403) a store filter the store cannot apply, rather than ignoring it", async () => {
+    const res = await post("alice", "/store/items/search", { namespace_prefix: [] });
+    expect(res.status).toBe(403);
+    expect((await res.json()).detail).toMatch(/\$gt/);
+  });
+
   it("hides another user's private assistant (404), and its config never reaches someone else's run", async () => {
     const alice = sdkClient(server.url, "alice");
     const bob = sdkClient(server.url, "bob");
