@@ -10,7 +10,7 @@ import type { Authorizer } from "../auth/authorize.js";
 import { NotFound } from "../errors.js";
 import { drawGraph, graphSchemas, subgraphSchemas, type GraphSchemas } from "../graphs/introspect.js";
 import type { GraphRegistry, RunnableGraph } from "../graphs/registry.js";
-import type { Assistant, AssistantSearchQuery, AssistantVersion, IfExists, Metadata, Page, Storage } from "../storage/types.js";
+import type { Assistant, AssistantPatch, AssistantSearchQuery, AssistantVersion, IfExists, Metadata, Page, Storage } from "../storage/types.js";
 
 export interface AssistantCreateBody {
   graph_id: string;
@@ -23,14 +23,8 @@ export interface AssistantCreateBody {
   description?: string | null;
 }
 
-export interface AssistantPatchBody {
-  graph_id?: string;
-  config?: Record<string, unknown>;
-  context?: Record<string, unknown>;
-  metadata?: Metadata;
-  name?: string;
-  description?: string | null;
-}
+/** The PATCH body has exactly the storage patch's fields. */
+export type AssistantPatchBody = AssistantPatch;
 
 export interface AssistantSearchBody {
   graph_id?: string;

@@ -105,17 +105,8 @@ export interface AssistantSearchQuery {
   filter?: MetadataFilter;
 }
 
-export interface AssistantVersion {
-  assistant_id: string;
-  version: number;
-  graph_id: string;
-  config: Record<string, unknown>;
-  context: Record<string, unknown>;
-  metadata: Metadata;
-  name: string;
-  description: string | null;
-  created_at: string;
-}
+/** One recorded version of an assistant: the assistant as it was, without `updated_at`. */
+export type AssistantVersion = Omit<Assistant, "updated_at">;
 
 export interface AssistantPatch {
   graph_id?: string;

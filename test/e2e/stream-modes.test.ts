@@ -1,23 +1,14 @@
 /** Every stream mode, read through the SDK's stream parser. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningServer } from "../../src/server.js";
-import { fixture, sdkClient, startTestServer } from "../helpers/server.js";
+import { describe, expect, it } from "vitest";
+import { fixture, useTestServer } from "../helpers/server.js";
 
-let server: RunningServer;
-let client: ReturnType<typeof sdkClient>;
-beforeAll(async () => {
-  server = await startTestServer({ config: fixture("api") });
-  client = sdkClient(server.url);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const t = useTestServer({ config: fixture("api") });
 
 type Part = { event: string; data: unknown };
 async function streamOf(graph: string, input: Record<string, unknown>, streamMode: string[], extra: Record<string, unknown> = {}): Promise<Part[]> {
-  const thread = await client.threads.create();
+  const thread = await t.client.threads.create();
   const out: Part[] = [];
-  for await (const part of client.runs.stream(thread.thread_id, graph, { input, streamMode: streamMode as never, ...extra })) out.push(part as Part);
+  for await (const part of t.client.runs.stream(thread.thread_id, graph, { input, streamMode: streamMode as never, ...extra })) out.push(part as Part);
   return out;
 }
 const hi = { messages: [{ role: "user", content: "hey" }] };

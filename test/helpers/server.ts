@@ -2,6 +2,7 @@
 import { Client } from "@langchain/langgraph-sdk";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 import { createServer, type RunningServer, type ServerOptions } from "../../src/server.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -21,6 +22,22 @@ export function sdkClient(url: string, token?: string, headers: Record<string, s
     defaultHeaders: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     callerOptions: { maxRetries: 0 },
   });
+}
+
+/**
+ * A server and an SDK client shared by a test file: started before its tests, closed after.
+ * Read them as `t.server` / `t.client` inside tests (they exist once beforeAll has run).
+ */
+export function useTestServer(options: ServerOptions = {}): { readonly server: RunningServer; readonly client: Client } {
+  const ctx = {} as { server: RunningServer; client: Client };
+  beforeAll(async () => {
+    ctx.server = await startTestServer(options);
+    ctx.client = sdkClient(ctx.server.url);
+  });
+  afterAll(async () => {
+    await ctx.server?.close();
+  });
+  return ctx;
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */
