@@ -14,6 +14,7 @@ import { loadAuthModule, type AuthModule } from "./auth/load.js";
 import { loadProjectEnv } from "./config/env.js";
 import { loadConfig, type ProjectConfig } from "./config/load.js";
 import { ConfigError } from "./errors.js";
+import { ModuleLoader } from "./graphs/module-loader.js";
 import { GraphRegistry, importExport } from "./graphs/registry.js";
 import type { CustomApp } from "./http/custom-app.js";
 import { buildApp, type App, type AppDeps } from "./http/app.js";
@@ -59,6 +60,11 @@ export interface ServerOptions {
   fsync?: boolean;
   /** `dev` (default) adds `POST /internal/truncate` for integration suites. */
   mode?: "dev" | "production";
+  /**
+   * Imports the project's modules. A new loader evaluates the project's files afresh; the reload
+   * supervisor passes its own to learn which files to watch, even when loading fails.
+   */
+  loader?: ModuleLoader;
 }
 
 /** A running server. */
@@ -86,10 +92,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   const env = loadProjectEnv(config);
   if (env.missingFile) logger.warn(`env file ${env.missingFile} not found; continuing without it`);
 
-  const graphs = await GraphRegistry.load(config.graphs);
+  const loader = options.loader ?? new ModuleLoader();
+  const graphs = await GraphRegistry.load(config.graphs, loader);
   let authModule: AuthModule | undefined;
-  if (config.auth?.module) authModule = await loadAuthModule(config.auth.module);
-  const customApp = config.httpApp ? await loadCustomApp(config.httpApp) : undefined;
+  if (config.auth?.module) authModule = await loadAuthModule(config.auth.module, loader);
+  const customApp = config.httpApp ? await loadCustomApp(config.httpApp, loader) : undefined;
 
   const storage = openStorage(options.storage ?? "sqlite", config, logger, options.fsync ?? false);
   try {
@@ -219,8 +226,8 @@ function ensureGitignored(projectDir: string, logger: Logger): void {
 }
 
 /** `http.app`: a Fastify plugin, or anything with `fetch(Request)` (a Hono app). */
-async function loadCustomApp(ref: NonNullable<ProjectConfig["httpApp"]>): Promise<CustomApp> {
-  const exported = await importExport(ref);
+async function loadCustomApp(ref: NonNullable<ProjectConfig["httpApp"]>, loader: ModuleLoader): Promise<CustomApp> {
+  const exported = await importExport(ref, loader);
   if (typeof exported === "function") return exported as CustomApp;
   if (exported && typeof (exported as { fetch?: unknown }).fetch === "function") {
     const app = exported as { fetch: (r: Request) => Response | Promise<Response> };

@@ -4,6 +4,7 @@
  */
 import type { ImportRef } from "../config/load.js";
 import { ConfigError } from "../errors.js";
+import type { ModuleLoader } from "../graphs/module-loader.js";
 import { importExport } from "../graphs/registry.js";
 
 export type AuthHandler = (args: {
@@ -32,8 +33,8 @@ export interface AuthModule {
   source: string;
 }
 
-export async function loadAuthModule(ref: ImportRef): Promise<AuthModule> {
-  const exported = (await importExport(ref)) as { "~handlerCache"?: unknown } | null;
+export async function loadAuthModule(ref: ImportRef, loader: ModuleLoader): Promise<AuthModule> {
+  const exported = (await importExport(ref, loader)) as { "~handlerCache"?: unknown } | null;
   const cache = exported?.["~handlerCache"] as
     | { authenticate?: AuthModule["authenticate"]; callbacks?: Record<string, AuthHandler> }
     | undefined;

@@ -1,17 +1,18 @@
 /**
  * Loads the graphs named in langgraph.json and hands out runnable instances.
  *
- * Files are imported with tsx, so `.ts`/`.mts`/`.js`/`.mjs` all work without a build step. Graphs
+ * Files are imported through the ModuleLoader, so `.ts`/`.mts`/`.js`/`.mjs` all work without a
+ * build step and share this server's copy of LangGraph. Graphs
  * are recognised by shape, never by `instanceof`: a user's project may carry its own copy of
  * `@langchain/langgraph`. An export may be a compiled graph, an uncompiled StateGraph, a promise
  * of either, or a (possibly async) factory called with each run's config.
  */
-import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
+import { fileURLToPath } from "node:url";
 import { v5 as uuidv5 } from "uuid";
 import type { GraphRef } from "../config/load.js";
 import { ConfigError, NotFound } from "../errors.js";
 import type { Storage } from "../storage/types.js";
+import type { ModuleLoader } from "./module-loader.js";
 
 /** What graphs get from storage: our checkpointer and the shared long-term store. */
 export function storageBinding(storage: Storage): { checkpointer: unknown; store: unknown } {
@@ -68,11 +69,11 @@ export class GraphRegistry {
   ) {}
 
   /** Imports every graph; a missing export or a value that is not a graph is a ConfigError. */
-  static async load(refs: GraphRef[]): Promise<GraphRegistry> {
+  static async load(refs: GraphRef[], loader: ModuleLoader): Promise<GraphRegistry> {
     const sources = new Map<string, GraphSource>();
     const graphs: LoadedGraph[] = [];
     for (const ref of refs) {
-      const exported = await importExport(ref);
+      const exported = await importExport(ref, loader);
       sources.set(ref.graphId, await toSource(exported, ref));
       graphs.push({ graphId: ref.graphId, assistantId: systemAssistantId(ref.graphId), ref, description: ref.description });
     }
@@ -109,14 +110,15 @@ export class GraphRegistry {
 }
 
 /** Imports `ref.file` and returns `ref.exportName`; shared with the auth loader. */
-export async function importExport(ref: { file: string; exportName: string; key: string; spec: string }): Promise<unknown> {
+export async function importExport(
+  ref: { file: string; exportName: string; key: string; spec: string },
+  loader: ModuleLoader,
+): Promise<unknown> {
   let mod: Record<string, unknown>;
   try {
-    // tsImport handles .ts files in ESM and CommonJS projects alike (tsx's global hooks treat a
-    // .ts file outside a "type": "module" package as CommonJS and fail on ESM imports).
-    mod = await tsImport(pathToFileURL(ref.file).href, import.meta.url);
+    mod = await loader.import(ref.file);
   } catch (err) {
-    throw new ConfigError(`"${ref.key}": failed to import ${ref.file}: ${firstLine(err)}`, { cause: err });
+    throw new ConfigError(`"${ref.key}": failed to import ${ref.file}: ${describeImportError(err)}`, { cause: err });
   }
   if (!(ref.exportName in mod) || mod[ref.exportName] === undefined) {
     throw new ConfigError(`"${ref.key}": ${ref.file} has no export named "${ref.exportName}"`);
@@ -167,6 +169,16 @@ function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
-function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split("\n")[0]!;
+/**
+ * One line: the error's first line, and where in the project it was thrown when the message does
+ * not say (a syntax error names its file and line itself; a throw at import time does not).
+ */
+function describeImportError(err: unknown): string {
+  const message = String((err as Error)?.message ?? err).split("\n")[0]!;
+  if (/:\d+:\d+: /.test(message)) return message;
+  for (const line of String((err as Error)?.stack ?? "").split("\n").slice(1)) {
+    const frame = /(file:\/\/[^\s()]+?):(\d+):(\d+)/.exec(line);
+    if (frame && !frame[1]!.includes("/node_modules/")) return `${message} (at ${fileURLToPath(frame[1]!)}:${frame[2]}:${frame[3]})`;
+  }
+  return message;
 }
