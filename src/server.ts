@@ -43,8 +43,12 @@ export interface ServerOptions {
   port?: number;
   /** Interface to bind. Default 127.0.0.1. */
   host?: string;
-  /** `sqlite` (default): a durable file under `<project>/.agent-server/`; `memory`: nothing survives. */
-  storage?: "sqlite" | "memory";
+  /**
+   * `sqlite` (default): a durable file under `<project>/.agent-server/`; `memory`: nothing
+   * survives. Or an open Storage the caller owns and closes (the reload supervisor keeps one
+   * in-memory database across reloads).
+   */
+  storage?: "sqlite" | "memory" | Storage;
   /** How many runs execute at once. Default 10. */
   nJobsPerWorker?: number;
   /** A pino logger, or a log level for the default one. Default: LOG_LEVEL or "info". */
@@ -98,7 +102,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   if (config.auth?.module) authModule = await loadAuthModule(config.auth.module, loader);
   const customApp = config.httpApp ? await loadCustomApp(config.httpApp, loader) : undefined;
 
-  const storage = openStorage(options.storage ?? "sqlite", config, logger, options.fsync ?? false);
+  const ownsStorage = typeof options.storage !== "object";
+  const storage =
+    typeof options.storage === "object" ? options.storage : openStorage(options.storage ?? "sqlite", config, logger, options.fsync ?? false);
   try {
     const broker = new RunBroker(options.streamRetainMs);
     const authorizer = new Authorizer(authModule?.handlers ?? {}, logger);
@@ -168,13 +174,13 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
           await worker.stop(closeOptions.graceMs ?? 0);
           await webhooks.drain();
           await app.close();
-          await storage.close();
+          if (ownsStorage) await storage.close();
         })();
         return closed;
       },
     };
   } catch (err) {
-    await storage.close();
+    if (ownsStorage) await storage.close();
     throw err;
   }
 }
@@ -202,7 +208,8 @@ function startStoreSweeper(storage: Storage, config: ProjectConfig, logger: Logg
   return timer;
 }
 
-function openStorage(kind: "sqlite" | "memory", config: ProjectConfig, logger: Logger, fsync: boolean): Storage {
+/** The project's storage: the SQLite file under `<project>/.agent-server/`, or an in-memory one. */
+export function openStorage(kind: "sqlite" | "memory", config: ProjectConfig, logger: Logger, fsync: boolean): Storage {
   const options = { storeTtl: storeTtl(config), fsync };
   if (kind === "memory") return openSqliteStorage(":memory:", options);
   const dir = path.join(config.projectDir, DATA_DIR_NAME);

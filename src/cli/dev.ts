@@ -1,8 +1,15 @@
-/** `agent-server dev`: start the server, print the banner, open Studio, stop cleanly on a signal. */
+/**
+ * `agent-server dev`: start the server (under the reload supervisor unless --no-reload), print
+ * the banner, open Studio, stop cleanly on a signal.
+ */
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { loadConfig, resolveConfigPath } from "../config/load.js";
+import { ModuleLoader } from "../graphs/module-loader.js";
 import { createLogger } from "../logging.js";
-import { createServer } from "../server.js";
+import { createServer, openStorage, type RunningServer } from "../server.js";
+import type { Storage } from "../storage/types.js";
+import { ReloadSupervisor } from "./reload.js";
 
 export interface DevOptions {
   port: number;
@@ -13,19 +20,33 @@ export interface DevOptions {
   storage: "sqlite" | "memory";
   fsync: boolean;
   shutdownGraceMs: number;
+  /** Restart when the project's files change. */
+  reload: boolean;
 }
 
 export async function runDev(options: DevOptions): Promise<void> {
   const logger = createLogger();
-  const server = await createServer({
-    config: options.config,
-    port: options.port,
-    host: options.host,
-    nJobsPerWorker: options.nJobsPerWorker,
-    storage: options.storage,
-    fsync: options.fsync,
-    logger,
-  });
+  const configPath = resolveConfigPath(options.config);
+  // Reloads hand one in-memory database from server to server (a file database is simply reopened).
+  const sharedStorage: Storage | undefined =
+    options.reload && options.storage === "memory" ? openStorage("memory", loadConfig(configPath), logger, false) : undefined;
+  let port = options.port;
+  const start = async (loader: ModuleLoader): Promise<RunningServer> => {
+    const started = await createServer({
+      config: configPath,
+      port,
+      host: options.host,
+      nJobsPerWorker: options.nJobsPerWorker,
+      storage: sharedStorage ?? options.storage,
+      fsync: options.fsync,
+      logger,
+      loader,
+    });
+    port = started.port; // a reload keeps the port, also when 0 picked it
+    return started;
+  };
+  const supervisor = options.reload ? await ReloadSupervisor.start({ start, configPath, logger }) : undefined;
+  const server = supervisor?.current ?? (await start(new ModuleLoader()));
   for (const key of server.config.unknownKeys) logger.warn(`langgraph.json: unknown key "${key}" is ignored`);
 
   const studio = `https://smith.langchain.com/studio/?baseUrl=${server.url}`;
@@ -40,6 +61,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       `  - Graphs: ${server.graphs.join(", ")}`,
       `  - Auth:   ${server.auth ?? "none (every request is allowed)"}`,
       `  - Data:   ${data}`,
+      `  - Reload: ${supervisor ? `on, watching ${supervisor.files.length} files (--no-reload turns it off)` : "off"}`,
       "",
       "",
     ].join("\n"),
@@ -51,13 +73,16 @@ export async function runDev(options: DevOptions): Promise<void> {
     if (stopping) process.exit(1); // a second signal: leave at once
     stopping = true;
     logger.info(`${signal}: shutting down (running runs get up to ${options.shutdownGraceMs / 1000} s; a second signal stops at once)`);
-    server.close({ graceMs: options.shutdownGraceMs }).then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    const closed = supervisor ? supervisor.close(options.shutdownGraceMs) : server.close({ graceMs: options.shutdownGraceMs });
+    closed
+      .then(() => sharedStorage?.close())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          logger.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));

@@ -32,12 +32,13 @@ export function buildProgram(): Command {
     .option("--host <host>", "interface to bind", "127.0.0.1")
     .option("-c, --config <path>", "langgraph.json, or the folder holding it", ".")
     .option("--no-browser", "do not open LangGraph Studio in a browser")
+    .option("--no-reload", "do not restart when the project's files change")
     .option("-n, --n-jobs-per-worker <n>", "how many runs execute at once", integer("--n-jobs-per-worker", 1, 1000), 10)
     .option("--in-memory", "keep data in memory only (nothing survives a restart)")
     .option("--fsync", "sync every write to disk, to survive power loss too (slower)")
     .option("--shutdown-grace <seconds>", "on SIGINT/SIGTERM, how long running runs may finish", integer("--shutdown-grace", 0, 86_400), 30)
     .exitOverride()
-    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean; shutdownGrace: number }) => {
+    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean; shutdownGrace: number; reload: boolean }) => {
       await runDev({
         port: opts.port,
         host: opts.host,
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
         storage: opts.inMemory ? "memory" : "sqlite",
         fsync: opts.fsync ?? false,
         shutdownGraceMs: opts.shutdownGrace * 1000,
+        reload: opts.reload,
       });
     });
   return program;

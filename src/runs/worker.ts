@@ -134,8 +134,7 @@ export class WorkerPool {
     try {
       // First, so readers see the run start at once.
       this.broker.publish(run.run_id, "metadata", serialize({ run_id: run.run_id, attempt }));
-      const tuple = await this.storage.checkpointer.getTuple({ configurable: { thread_id: run.thread_id, checkpoint_ns: "" } });
-      head = (tuple?.config.configurable?.checkpoint_id as string | undefined) ?? null;
+      head = await this.headBefore(run);
       if (attempt > MAX_ATTEMPTS) throw new Error(`Run ${run.run_id} exceeded max attempts (${MAX_ATTEMPTS})`);
       const [assistant, internal] = await Promise.all([
         this.storage.assistants.get(run.assistant_id),
@@ -210,6 +209,18 @@ export class WorkerPool {
       this.broker.finish(run.run_id, { resumable: run.kwargs.resumable });
     }
     return { values };
+  }
+
+  /**
+   * The thread's newest checkpoint written before this run: a resumed attempt starts after
+   * checkpoints of its own earlier attempts, which a rollback must delete too.
+   */
+  private async headBefore(run: Run): Promise<string | null> {
+    let tuple = await this.storage.checkpointer.getTuple({ configurable: { thread_id: run.thread_id, checkpoint_ns: "" } });
+    while (tuple && (tuple.metadata as { run_id?: string } | undefined)?.run_id === run.run_id) {
+      tuple = tuple.parentConfig ? await this.storage.checkpointer.getTuple(tuple.parentConfig) : undefined;
+    }
+    return (tuple?.config.configurable?.checkpoint_id as string | undefined) ?? null;
   }
 
   private async readState(run: Run, threadConfig: Record<string, unknown>): Promise<ThreadState | null> {

@@ -43,7 +43,7 @@ it("loses nothing acknowledged across SIGKILLs at different moments", { timeout:
           await client.store.putItem(["crash"], key, { v: i });
           ack.items.set(key, i);
           const run = await client.runs.create(thread.thread_id, i % 2 ? "agent" : "slow", {
-            input: i % 2 ? { messages: [{ role: "user", content: "hi" }] } : { delay_ms: 2_000 },
+            input: i % 2 ? { messages: [{ role: "user", content: "hi" }] } : { delay_ms: 400 },
           });
           ack.runs.push({ thread: thread.thread_id, run: run.run_id });
         } catch {
