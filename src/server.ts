@@ -29,6 +29,7 @@ import type { Storage } from "./storage/types.js";
 import { CronScheduler } from "./crons/scheduler.js";
 import { CronService } from "./crons/service.js";
 import { StoreService } from "./store/service.js";
+import { buildUiBundles } from "./ui/bundles.js";
 import { ThreadService } from "./threads/service.js";
 
 const require = createRequire(import.meta.url);
@@ -73,7 +74,7 @@ export interface ServerOptions {
 
 /** A running server. */
 export interface RunningServer {
-  /** Base URL, e.g. `http://127.0.0.1:2024`, with the real port when 0 was asked. */
+  /** The API base URL, e.g. `http://127.0.0.1:2024` (plus `http.mount_prefix`), with the real port when 0 was asked. */
   url: string;
   port: number;
   config: ProjectConfig;
@@ -101,6 +102,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   let authModule: AuthModule | undefined;
   if (config.auth?.module) authModule = await loadAuthModule(config.auth.module, loader);
   const customApp = config.httpApp ? await loadCustomApp(config.httpApp, loader) : undefined;
+  const ui = await buildUiBundles(config.ui, { shared: config.uiShared, projectDir: config.projectDir, onInputs: (files) => loader.note(files) });
 
   const ownsStorage = typeof options.storage !== "object";
   const storage =
@@ -132,6 +134,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       heartbeatMs: options.heartbeatMs ?? 15_000,
       openapiAuth: config.auth?.openapi as AppDeps["openapiAuth"],
       http: config.raw.http as AppDeps["http"],
+      ui,
+      mountPrefix: config.mountPrefix,
       customApp: customApp ? { app: customApp, authenticate: config.raw.http?.enable_custom_route_auth !== false } : undefined,
       truncate: (options.mode ?? "dev") === "dev" ? (opts) => storage.truncate(opts) : undefined,
     });
@@ -148,7 +152,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     const port = typeof address === "object" && address ? address.port : (options.port ?? 2024);
     const host = options.host ?? "127.0.0.1";
     const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
-    const url = `http://${urlHost}:${port}`;
+    // The API's base URL: what the SDKs take as apiUrl (it includes http.mount_prefix).
+    const url = `http://${urlHost}:${port}${config.mountPrefix}`;
     webhooks.baseUrl = url;
 
     await worker.start();

@@ -34,6 +34,11 @@ export interface ProjectConfig {
   auth?: { module?: ImportRef; disableStudioAuth: boolean; openapi?: Record<string, unknown> };
   /** `http.app`: the project's own routes. */
   httpApp?: ImportRef;
+  /** `http.mount_prefix` without a trailing slash: "" or "/like/this". */
+  mountPrefix: string;
+  /** `ui`: each graph's generative-UI component file (absolute), and `ui_config.shared`. */
+  ui: { graphId: string; file: string }[];
+  uiShared: string[];
   /** An absolute .env path, or variables given inline. */
   env?: { file: string } | { values: Record<string, string> };
   raw: LanggraphJson;
@@ -92,8 +97,14 @@ export function loadConfig(configOption: string): ProjectConfig {
   else if (raw.env) env = { values: raw.env };
 
   const httpApp = raw.http?.app ? parseImportRef(raw.http.app, "http.app", projectDir, shown, true) : undefined;
+  const ui = Object.entries(raw.ui ?? {}).map(([graphId, file]) => {
+    const abs = path.resolve(projectDir, file);
+    if (!existsSync(abs)) throw new ConfigError(`${shown}: "ui.${graphId}" points to ${file}, which does not exist (${abs})`);
+    return { graphId, file: abs };
+  });
   const unknownKeys = Object.keys(raw).filter((k) => !KNOWN_TOP_LEVEL_KEYS.has(k));
-  return { configPath, projectDir, graphs, auth, httpApp, env, raw, unknownKeys };
+  const mountPrefix = (raw.http?.mount_prefix ?? "").replace(/\/+$/, "");
+  return { configPath, projectDir, graphs, auth, httpApp, mountPrefix, ui, uiShared: raw.ui_config?.shared ?? [], env, raw, unknownKeys };
 }
 
 function parseImportRef(

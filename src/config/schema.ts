@@ -31,6 +31,8 @@ export const HttpConfigSchema = Type.Object({
   disable_store: Type.Optional(Type.Boolean()),
   disable_meta: Type.Optional(Type.Boolean()),
   enable_custom_route_auth: Type.Optional(Type.Boolean()),
+  /** Every route is served under this path, e.g. "/my-agent". */
+  mount_prefix: Type.Optional(Type.String({ pattern: "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$" })),
   configurable_headers: Type.Optional(
     Type.Object({ includes: Type.Optional(Type.Array(Type.String())), excludes: Type.Optional(Type.Array(Type.String())) }),
   ),
@@ -43,6 +45,10 @@ export const LanggraphJsonSchema = Type.Object({
   http: Type.Optional(HttpConfigSchema),
   store: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   node_version: Type.Optional(Type.String()),
+  /** Generative-UI components: `{"<graph id>": "./src/agent/ui.tsx"}`. */
+  ui: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ImportString)),
+  /** `shared`: packages the page provides, left out of the bundles (react and the SDK always are). */
+  ui_config: Type.Optional(Type.Object({ shared: Type.Optional(Type.Array(Type.String({ minLength: 1 }))) })),
 });
 
 export type LanggraphJson = Static<typeof LanggraphJsonSchema>;
@@ -62,8 +68,6 @@ export const KNOWN_TOP_LEVEL_KEYS = new Set([
   "api_version",
   "checkpointer",
   "webhooks",
-  "ui",
-  "ui_config",
   "node_loader",
   "keep_pkg_tools",
 ]);

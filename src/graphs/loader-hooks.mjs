@@ -14,6 +14,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { transform } from "esbuild";
+import { describeEsbuildError } from "./esbuild-errors.mjs";
 
 const LOAD_PARAM = "agent-server-load";
 const TYPESCRIPT = /\.(?:ts|tsx|mts|cts)$/;
@@ -124,7 +125,7 @@ export async function load(url, context, nextLoad) {
     });
     return { format: "module", source: code, shortCircuit: true };
   } catch (err) {
-    throw new SyntaxError(describeTransformError(err, file));
+    throw new SyntaxError(describeEsbuildError(err, file));
   }
 }
 
@@ -142,18 +143,4 @@ async function nearestTsconfig(dir) {
   }
   tsconfigs.byDir.set(dir, found);
   return found;
-}
-
-/**
- * "src/graph.ts:12:5: Expected ";" but found "}"" — the file and line first, as editors link them.
- * @param {unknown} err
- * @param {string} file
- */
-function describeTransformError(err, file) {
-  const first = /** @type {{ errors?: Array<{ text: string, location?: { line: number, column: number, lineText?: string } | null }> }} */ (err)
-    .errors?.[0];
-  if (!first) return `${file}: ${String(/** @type {Error} */ (err)?.message ?? err)}`;
-  const at = first.location ? `:${first.location.line}:${first.location.column + 1}` : "";
-  const excerpt = first.location?.lineText ? `\n    ${first.location.lineText.trim()}` : "";
-  return `${file}${at}: ${first.text}${excerpt}`;
 }

@@ -69,6 +69,11 @@ export class ModuleLoader {
     }
   }
 
+  /** Counts files the server read by other means (UI component sources) among this loader's files. */
+  note(files: string[]): void {
+    for (const file of files) this.state.files.get(this.loadId)!.add(file);
+  }
+
   /** Every project file this loader has loaded (node_modules excluded), once the hooks have reported. */
   async files(): Promise<string[]> {
     const id = this.state.nextFlush++;

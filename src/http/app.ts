@@ -17,6 +17,7 @@ import type { CronService } from "../crons/service.js";
 import type { RunService } from "../runs/service.js";
 import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
+import type { UiBundle } from "../ui/bundles.js";
 import { corsOptions, type CorsConfig } from "./cors.js";
 import { isCustomRoute, mountCustomApp, type CustomApp } from "./custom-app.js";
 import { handleError } from "./errors.js";
@@ -29,6 +30,7 @@ import { metaRoutes } from "./routes/meta.js";
 import { runRoutes } from "./routes/runs.js";
 import { storeRoutes } from "./routes/store.js";
 import { threadRoutes } from "./routes/threads.js";
+import { uiRoutes } from "./routes/ui.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -67,6 +69,10 @@ export interface AppDeps {
     disable_store?: boolean;
     disable_meta?: boolean;
   };
+  /** `http.mount_prefix`: the path every route is served under ("" or "/like/this"). */
+  mountPrefix: string;
+  /** Generative-UI bundles by graph id (`ui` in langgraph.json). */
+  ui: Map<string, UiBundle>;
   /** The project's own routes (`http.app`); authenticated unless `authenticate` is false. */
   customApp?: { app: CustomApp; authenticate: boolean };
   /** Present in dev mode only: backs `POST /internal/truncate`. */
@@ -109,7 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.addHook("onRequest", async (request) => {
     const path = request.url.split("?")[0]!;
-    if (isPublicRequest(request.method, path, request.headers)) return;
+    if (isPublicRequest(request.method, path, request.headers, deps.mountPrefix)) return;
     if (deps.customApp?.authenticate === false && isCustomRoute(request)) return;
     if (!deps.authenticator.enabled) return;
     const host = request.headers.host ?? "localhost";
@@ -144,18 +150,26 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       ...(deps.openapiAuth?.security ? { security: deps.openapiAuth.security } : {}),
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: `${deps.mountPrefix}/docs` });
 
-  // Route groups a project can switch off (`http.disable_*` in langgraph.json).
-  const off = deps.http ?? {};
-  if (!off.disable_meta) metaRoutes(app, deps);
-  if (!off.disable_assistants) assistantRoutes(app, deps);
-  if (!off.disable_threads) threadRoutes(app, deps);
-  if (!off.disable_runs) runRoutes(app, deps);
-  if (!off.disable_runs) cronRoutes(app, deps);
-  if (!off.disable_store) storeRoutes(app, deps);
-  internalRoutes(app, deps);
-  if (deps.customApp) await mountCustomApp(app, deps.customApp.app);
+  // Everything is served under `http.mount_prefix` (empty by default).
+  await app.register(
+    async (plugin) => {
+      const scope = plugin.withTypeProvider<TypeBoxTypeProvider>() as App;
+      scope.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+      // Route groups a project can switch off (`http.disable_*` in langgraph.json).
+      const off = deps.http ?? {};
+      if (!off.disable_meta) metaRoutes(scope, deps);
+      if (!off.disable_assistants) assistantRoutes(scope, deps);
+      if (!off.disable_threads) threadRoutes(scope, deps);
+      if (!off.disable_runs) runRoutes(scope, deps);
+      if (!off.disable_runs) cronRoutes(scope, deps);
+      if (!off.disable_store) storeRoutes(scope, deps);
+      if (deps.ui.size) uiRoutes(scope, deps);
+      internalRoutes(scope, deps);
+      if (deps.customApp) await mountCustomApp(scope, deps.customApp.app, deps.mountPrefix);
+    },
+    { prefix: deps.mountPrefix },
+  );
   return app;
 }

@@ -11,20 +11,27 @@ export type CustomApp = FastifyPluginAsync | { fetch: (request: Request) => Resp
 
 const BODYLESS = new Set(["GET", "HEAD"]);
 
-async function forward(handler: { fetch: (r: Request) => Response | Promise<Response> }, request: FastifyRequest, reply: FastifyReply) {
+async function forward(
+  handler: { fetch: (r: Request) => Response | Promise<Response> },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  mountPrefix: string,
+) {
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
   const body = BODYLESS.has(request.method) || request.body === undefined ? undefined : typeof request.body === "string" ? request.body : JSON.stringify(request.body);
-  const response = await handler.fetch(new Request(`${request.protocol}://${request.headers.host ?? "localhost"}${request.url}`, { method: request.method, headers, body }));
+  // The app sees its own paths: the mount prefix is ours.
+  const url = `${request.protocol}://${request.headers.host ?? "localhost"}${request.url.slice(mountPrefix.length)}`;
+  const response = await handler.fetch(new Request(url, { method: request.method, headers, body }));
   void reply.code(response.status);
   response.headers.forEach((value, name) => void reply.header(name, value));
   return reply.send(Buffer.from(await response.arrayBuffer()));
 }
 
-export async function mountCustomApp(app: App, custom: CustomApp): Promise<void> {
+export async function mountCustomApp(app: App, custom: CustomApp, mountPrefix = ""): Promise<void> {
   await app.register(async (scope) => {
     scope.addHook("onRoute", (route) => {
       route.config = { ...(route.config as object), customRoute: true } as typeof route.config;
@@ -36,7 +43,7 @@ export async function mountCustomApp(app: App, custom: CustomApp): Promise<void>
         method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
         url: "/*",
         schema: { hide: true },
-        handler: (request, reply) => forward(custom, request, reply),
+        handler: (request, reply) => forward(custom, request, reply, mountPrefix),
       });
     }
   });

@@ -1,12 +1,19 @@
 /**
  * The one list of routes that need no credentials. Everything else — unknown paths and custom
  * routes included — goes through `authenticate`.
+ *
+ * Besides health, info and the API docs, the files of generative-UI bundles are public: browsers
+ * load them with `<script>`/`<link>` tags, which carry no credentials, and they hold the
+ * project's component code, never data (the route that hands out the tags is authenticated).
  */
 const PUBLIC_PATHS = new Set(["/ok", "/info", "/openapi.json"]);
+const UI_ASSET = /^\/ui\/[^/]+\/[^/]+$/;
 
-export function isPublicRequest(method: string, path: string, headers: Record<string, unknown>): boolean {
+export function isPublicRequest(method: string, fullPath: string, headers: Record<string, unknown>, mountPrefix = ""): boolean {
   // A CORS preflight carries no credentials by design; the CORS layer answers it.
   if (method === "OPTIONS" && headers["access-control-request-method"] !== undefined) return true;
   if (method !== "GET" && method !== "HEAD") return false;
-  return PUBLIC_PATHS.has(path) || path === "/docs" || path.startsWith("/docs/");
+  if (mountPrefix && !fullPath.startsWith(`${mountPrefix}/`)) return false;
+  const path = fullPath.slice(mountPrefix.length);
+  return PUBLIC_PATHS.has(path) || path === "/docs" || path.startsWith("/docs/") || UI_ASSET.test(path);
 }

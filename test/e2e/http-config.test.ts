@@ -1,8 +1,12 @@
 /** The API description and the http keys of langgraph.json. */
 import { Validator } from "@seriousme/openapi-schema-validator";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server.js";
-import { fixture, startTestServer } from "../helpers/server.js";
+import { fixture, sdkClient, startTestServer } from "../helpers/server.js";
+import { passTutorialFlow } from "../helpers/tutorial-flow.js";
+
+const token = { authorization: "Bearer user1-token", "content-type": "application/json" };
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -82,5 +86,37 @@ describe("http keys", () => {
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
     const simple = await fetch(`${server.url}/ok`, { headers: { origin: "https://app.example.test" } });
     expect(simple.headers.get("access-control-expose-headers")?.split(/,\s*/)).toEqual(["x-custom", "content-location", "x-pagination-total", "x-pagination-next"]);
+  });
+});
+
+describe("http.mount_prefix", () => {
+  it("serves the API, docs, UI and custom routes under the prefix, with the SDK pointed at it", async () => {
+    const mounted = await startTestServer({ config: path.join(fixture("ui"), "langgraph.mounted.json") });
+    try {
+      const origin = new URL(mounted.url).origin;
+      expect(mounted.url).toBe(`${origin}/api/v1`);
+      // The SDK takes the prefixed URL as its apiUrl: the tutorial flow and a resumable stream work.
+      await passTutorialFlow(mounted.url);
+      const alice = sdkClient(mounted.url, "user1-token");
+      const thread = await alice.threads.create();
+      const events: string[] = [];
+      for await (const chunk of alice.runs.stream(thread.thread_id, "agent", { input: { messages: [{ role: "user", content: "hi" }] }, streamResumable: true })) {
+        events.push(chunk.event);
+      }
+      expect(events).toEqual(["metadata", "values", "values"]);
+
+      for (const p of ["/ok", "/info", "/openapi.json", "/docs/", "/ui/agent/entrypoint.js"]) expect((await fetch(`${mounted.url}${p}`)).status, p).toBe(200);
+      const spec = (await (await fetch(`${mounted.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(spec.paths)).toContain("/api/v1/threads/{thread_id}");
+      // Outside the prefix nothing is served, and nothing is public either.
+      expect((await fetch(`${origin}/ok`)).status).toBe(401);
+      expect((await fetch(`${origin}/threads/search`, { method: "POST", headers: token, body: "{}" })).status).toBe(404);
+      // The UI tags point under the prefix; a fetch app sees its own paths.
+      const html = await (await fetch(`${mounted.url}/ui/agent`, { method: "POST", headers: token, body: '{"name":"weather"}' })).text();
+      expect(html).toContain(`src="${mounted.url}/ui/agent/entrypoint.js"`);
+      expect(await (await fetch(`${mounted.url}/custom/hello`, { headers: token })).json()).toEqual({ hello: "from hono" });
+    } finally {
+      await mounted.close();
+    }
   });
 });
