@@ -88,9 +88,11 @@ export async function runDev(options: DevOptions): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
+/** Opens `url` with $BROWSER when set (as other tools do), else the platform's opener. */
 function openBrowser(url: string): void {
-  const command = process.platform === "darwin" ? "open" : process.platform === "win32" ? "cmd" : "xdg-open";
-  const args = process.platform === "win32" ? ["/c", "start", "", url] : [url];
+  const custom = process.env.BROWSER;
+  const command = custom ? custom : process.platform === "darwin" ? "open" : process.platform === "win32" ? "cmd" : "xdg-open";
+  const args = !custom && process.platform === "win32" ? ["/c", "start", "", url] : [url];
   try {
     const child = spawn(command, args, { stdio: "ignore", detached: true });
     child.on("error", () => undefined);

@@ -1,11 +1,11 @@
 /** The CLI itself: flags, the dev server on the demo project, and stopping with SIGINT. */
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createServer as createNetServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, runCli, startDev } from "../helpers/cli.js";
-import { REPO_ROOT } from "../helpers/server.js";
+import { REPO_ROOT, waitFor } from "../helpers/server.js";
 import { passTutorialFlow } from "../helpers/tutorial-flow.js";
 
 const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -53,6 +53,37 @@ describe("agent-server CLI", () => {
       expect(await dev.stop("SIGINT")).toEqual({ code: 0, signal: null });
     }
     expect(readFileSync(path.join(project, ".gitignore"), "utf8")).toContain(".agent-server/");
+  });
+
+  it("opens Studio with $BROWSER unless --no-browser, and warns once about unknown langgraph.json keys", async () => {
+    const project = path.join(tmp, "browser");
+    cpSync(path.join(REPO_ROOT, "examples"), path.join(project, "examples"), { recursive: true });
+    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
+    writeFileSync(
+      path.join(project, "langgraph.json"),
+      JSON.stringify({ graphs: { agent: "./examples/agent/graph.ts:graph" }, dependencies: ["."], python_version: "3.12", frobnicate: true }),
+    );
+    const opened = path.join(project, "opened.txt");
+    const browser = path.join(project, "browser.sh");
+    writeFileSync(browser, `#!/bin/sh\necho "$1" >> ${opened}\n`, { mode: 0o755 });
+    const start = (flags: string[]) =>
+      startDev(process.execPath, [BIN, "dev", "--port", "0", "--in-memory", "--config", project, ...flags], { cwd: REPO_ROOT, env: { BROWSER: browser } });
+    const dev = await start([]);
+    try {
+      await waitFor(async () => existsSync(opened));
+      expect(readFileSync(opened, "utf8").trim()).toBe(`https://smith.langchain.com/studio/?baseUrl=${dev.url}`);
+      // JSON log lines escape the quotes.
+      expect(dev.output().match(/unknown key \\?"frobnicate/g)).toHaveLength(1);
+      expect(dev.output()).not.toMatch(/dependencies|python_version/);
+    } finally {
+      await dev.stop("SIGINT");
+    }
+    rmSync(opened);
+    const quiet = await start(["--no-browser"]);
+    await quiet.stop("SIGINT");
+    // A browser would have been started right after the banner; give its script time to write.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(existsSync(opened)).toBe(false);
   });
 
   it("says the port is taken in one line (exit 1)", async () => {
