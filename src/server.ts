@@ -52,6 +52,8 @@ export interface ServerOptions {
   storage?: "sqlite" | "memory" | Storage;
   /** How many runs execute at once. Default 10. */
   nJobsPerWorker?: number;
+  /** A run executing longer than this (ms) is stopped and ends `timeout`. Default: no limit. */
+  runTimeoutMs?: number;
   /** A pino logger, or a log level for the default one. Default: LOG_LEVEL or "info". */
   logger?: Logger;
   logLevel?: string;
@@ -112,7 +114,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     const authorizer = new Authorizer(authModule?.handlers ?? {}, logger);
     const authenticator = new Authenticator(authModule, { disableStudioAuth: config.auth?.disableStudioAuth ?? false, logger });
     const webhooks = new WebhookSender(logger, (config.raw as { webhooks?: { url?: WebhookPolicy } }).webhooks?.url);
-    const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10, webhooks);
+    const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10, webhooks, options.runTimeoutMs);
     const assistants = new AssistantService(storage, graphs, authorizer, logger);
     const threads = new ThreadService(storage, graphs, authorizer, (threadId) => worker.stopThreadRuns(threadId));
     const httpConfig = config.raw.http as { configurable_headers?: HeaderPolicy } | undefined;

@@ -22,6 +22,7 @@ export interface DevOptions {
   shutdownGraceMs: number;
   /** Restart when the project's files change. */
   reload: boolean;
+  runTimeoutMs?: number;
 }
 
 export async function runDev(options: DevOptions): Promise<void> {
@@ -37,6 +38,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       port,
       host: options.host,
       nJobsPerWorker: options.nJobsPerWorker,
+      runTimeoutMs: options.runTimeoutMs,
       storage: sharedStorage ?? options.storage,
       fsync: options.fsync,
       logger,

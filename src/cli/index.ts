@@ -36,9 +36,10 @@ export function buildProgram(): Command {
     .option("-n, --n-jobs-per-worker <n>", "how many runs execute at once", integer("--n-jobs-per-worker", 1, 1000), 10)
     .option("--in-memory", "keep data in memory only (nothing survives a restart)")
     .option("--fsync", "sync every write to disk, to survive power loss too (slower)")
+    .option("--run-timeout <seconds>", "stop a run that executes longer than this; it ends with status timeout (default: no limit)", integer("--run-timeout", 1, 31_536_000))
     .option("--shutdown-grace <seconds>", "on SIGINT/SIGTERM, how long running runs may finish", integer("--shutdown-grace", 0, 86_400), 30)
     .exitOverride()
-    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean; shutdownGrace: number; reload: boolean }) => {
+    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean; shutdownGrace: number; reload: boolean; runTimeout?: number }) => {
       await runDev({
         port: opts.port,
         host: opts.host,
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
         fsync: opts.fsync ?? false,
         shutdownGraceMs: opts.shutdownGrace * 1000,
         reload: opts.reload,
+        runTimeoutMs: opts.runTimeout === undefined ? undefined : opts.runTimeout * 1000,
       });
     });
   return program;

@@ -4,7 +4,8 @@
  * Run state machine:
  *
  *   pending ──claim──▶ running ──▶ success | error | interrupted (cancel: interrupt)
- *      ▲                  │  └──▶ (deleted)   (cancel: rollback — the run and its checkpoints go)
+ *      ▲                  │  ├──▶ timeout     (it ran longer than the run timeout, when one is set)
+ *      │                  │  └──▶ (deleted)   (cancel: rollback — the run and its checkpoints go)
  *      └── restart ───────┘       (a crash leaves `running`; start-up puts it back to `pending`)
  *
  * Claims are woken by run creation (no polling delay) and by a timer for the next
@@ -26,6 +27,8 @@ export const MAX_ATTEMPTS = 3;
 const FALLBACK_TICK_MS = 5_000;
 
 export type CancelAction = "interrupt" | "rollback";
+/** Why a run's execution was aborted: a cancel, the server stopping, or the run timeout. */
+type AbortReason = CancelAction | "shutdown" | "timeout";
 
 export class WorkerPool {
   private active = new Map<string, { threadId: string; controller: AbortController; done: Promise<void> }>();
@@ -41,6 +44,8 @@ export class WorkerPool {
     private readonly logger: Logger,
     private readonly concurrency: number,
     private readonly webhooks: WebhookSender,
+    /** Longest a run may execute before it ends `timeout`; none when undefined. */
+    private readonly runTimeoutMs?: number,
   ) {}
 
   /** Puts runs a crash left `running` back in the queue, then starts claiming. */
@@ -64,7 +69,9 @@ export class WorkerPool {
         const run = await this.storage.runs.claimNext(new Date());
         if (!run) break;
         const controller = new AbortController();
+        const timeout = this.runTimeoutMs === undefined ? undefined : setTimeout(() => controller.abort("timeout" satisfies AbortReason), this.runTimeoutMs);
         const done = this.execute(run, run.attempt, controller.signal).finally(() => {
+          clearTimeout(timeout);
           this.active.delete(run.run_id);
           this.wake();
         });
@@ -129,6 +136,7 @@ export class WorkerPool {
     let status: RunStatus = "success";
     let failed = false;
     let error: string | undefined;
+    let graphId = "?";
     // Where the thread stood before this run: a rollback deletes every checkpoint after it.
     let head: string | null = null;
     try {
@@ -141,12 +149,13 @@ export class WorkerPool {
         this.storage.runs.getInternal(run.run_id),
       ]);
       if (!assistant) throw new Error(`Assistant ${run.assistant_id} no longer exists`);
+      graphId = assistant.graph_id;
       const graph = await this.graphs.get(assistant.graph_id, run.kwargs.config, storageBinding(this.storage));
       for await (const chunk of executeRun(graph, run, assistant, internal ?? { attempt }, signal)) {
         this.broker.publish(run.run_id, chunk.event, serialize(chunk.data));
       }
     } catch (err) {
-      const reason = signal.aborted ? signal.reason : undefined;
+      const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
       if (reason === "shutdown") {
         // Left `running` on purpose: the next start re-queues it and it resumes from its checkpoint.
         this.broker.finish(run.run_id);
@@ -154,6 +163,12 @@ export class WorkerPool {
       }
       if (reason === "interrupt" || reason === "rollback") {
         status = "interrupted";
+      } else if (reason === "timeout") {
+        status = "timeout";
+        failed = true;
+        error = `Run exceeded the run timeout of ${(this.runTimeoutMs ?? 0) / 1000} s`;
+        this.logger.warn({ runId: run.run_id, threadId: run.thread_id }, `run ${run.run_id} timed out`);
+        this.broker.publish(run.run_id, "error", serialize({ error: "TimeoutError", message: error }));
       } else {
         status = "error";
         failed = true;
@@ -173,8 +188,8 @@ export class WorkerPool {
     }
     const queueMs = Math.max(0, started - new Date(run.created_at).getTime());
     this.logger.info(
-      { runId: run.run_id, threadId: run.thread_id, status, queueMs, execMs: Date.now() - started },
-      `run ${run.run_id} ${status} (queued ${queueMs} ms, ran ${Date.now() - started} ms)`,
+      { runId: run.run_id, threadId: run.thread_id, graphId, status, queueMs, execMs: Date.now() - started },
+      `run ${run.run_id} ${graphId} ${status} (queued ${queueMs} ms, ran ${Date.now() - started} ms)`,
     );
   }
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import { createServer as createNetServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, runCli, startDev } from "../helpers/cli.js";
-import { REPO_ROOT, waitFor } from "../helpers/server.js";
+import { fixture, REPO_ROOT, sdkClient, waitFor } from "../helpers/server.js";
 import { passTutorialFlow } from "../helpers/tutorial-flow.js";
 
 const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -84,6 +84,44 @@ describe("agent-server CLI", () => {
     // A browser would have been started right after the banner; give its script time to write.
     await new Promise((r) => setTimeout(r, 500));
     expect(existsSync(opened)).toBe(false);
+  });
+
+  it("on SIGTERM lets a running run finish within --shutdown-grace and exits 0; a second signal exits at once", async () => {
+    // The api fixture, laid out so its "../../../examples" resolves inside tmp.
+    const project = path.join(tmp, "a", "b", "graceful");
+    cpSync(fixture("api"), project, { recursive: true });
+    cpSync(path.join(REPO_ROOT, "examples"), path.join(tmp, "examples"), { recursive: true });
+    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(tmp, "node_modules"), "dir");
+    const start = (grace = "20") =>
+      startDev(process.execPath, [BIN, "dev", "--no-browser", "--no-reload", "--port", "0", "--shutdown-grace", grace, "--config", project], { cwd: REPO_ROOT, env: { LOG_LEVEL: "info" } });
+
+    const first = await start();
+    let client = sdkClient(first.url);
+    const thread = await client.threads.create();
+    const run = await client.runs.create(thread.thread_id, "slow", { input: { delay_ms: 1_500 } });
+    await waitFor(async () => (await client.runs.get(thread.thread_id, run.run_id)).status === "running");
+    expect(await first.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+
+    const second = await start();
+    client = sdkClient(second.url);
+    // Finished before the process exited: nothing was left to resume.
+    expect((await client.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
+    const long = await client.runs.create(thread.thread_id, "slow", { input: { delay_ms: 60_000 } });
+    await waitFor(async () => (await client.runs.get(thread.thread_id, long.run_id)).status === "running");
+    const stopping = Date.now();
+    const exited = second.stop("SIGTERM");
+    await waitFor(async () => second.output().includes("shutting down"));
+    process.kill(-second.child.pid!, "SIGINT");
+    expect((await exited).code).toBe(1);
+    expect(Date.now() - stopping).toBeLessThan(10_000);
+
+    // The run cut short resumes on the next start.
+    const third = await start("0");
+    try {
+      expect((await sdkClient(third.url).runs.get(thread.thread_id, long.run_id)).status).toMatch(/pending|running/);
+    } finally {
+      await third.stop("SIGINT");
+    }
   });
 
   it("says the port is taken in one line (exit 1)", async () => {

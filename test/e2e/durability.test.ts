@@ -1,9 +1,10 @@
 /** Data lives in the project's SQLite file and survives a restart; env files load without overriding. */
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { cpSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync, closeSync, existsSync, mkdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createServer } from "../../src/server.js";
+import { runCli } from "../helpers/cli.js";
 import { REPO_ROOT, sdkClient } from "../helpers/server.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "agent-server-durable-"));
@@ -68,5 +69,43 @@ describe("durable storage", () => {
       await server.close();
       delete process.env.AGENT_SERVER_TEST_INLINE;
     }
+  });
+
+  describe("a damaged database stops start-up with a clear message and is never replaced", () => {
+    it("refuses a file that is not a database", async () => {
+      const project = demoProject("not-a-db");
+      const file = path.join(project, ".agent-server", "agent-server.db");
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, "these are my notes, not a database\n".repeat(200));
+      const before = readFileSync(file);
+      await expect(createServer({ config: project, port: 0, logLevel: "silent" })).rejects.toThrow(
+        /cannot open the database .*agent-server\.db: .*It was left untouched; move it aside \(or restore a backup\)/,
+      );
+      expect(readFileSync(file).equals(before)).toBe(true);
+      // The command line says it in one line and exits 1.
+      const cli = await runCli(["dev", "--no-browser", "--port", "0", "--config", project]);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr.trim().split("\n")).toHaveLength(1);
+      expect(cli.stderr).toMatch(/cannot open the database/);
+      expect(readFileSync(file).equals(before)).toBe(true);
+    });
+
+    it("refuses a database whose pages were damaged", async () => {
+      const project = demoProject("damaged");
+      const first = await createServer({ config: project, port: 0, logLevel: "silent" });
+      const alice = sdkClient(first.url, "user1-token");
+      for (let i = 0; i < 200; i++) await alice.threads.create({ metadata: { i, text: "x".repeat(200) } });
+      await first.close();
+      const file = path.join(project, ".agent-server", "agent-server.db");
+      const size = statSync(file).size;
+      console.log(`database before the damage: ${size} bytes`);
+      // Scribble over pages in the middle of the file, as a failing disk might.
+      const fd = openSync(file, "r+");
+      writeSync(fd, Buffer.alloc(8192, 0xa5), 0, 8192, Math.floor(size / 2 / 4096) * 4096);
+      closeSync(fd);
+      const before = readFileSync(file);
+      await expect(createServer({ config: project, port: 0, logLevel: "silent" })).rejects.toThrow(/cannot open the database .*move it aside/);
+      expect(readFileSync(file).equals(before)).toBe(true);
+    });
   });
 });

@@ -21,6 +21,6 @@ it("logs requests and runs, and never the bearer token, api key or cookies", asy
   const all = lines.join("\n");
   expect(all).toMatch(/POST \/threads 200/);
   expect(all).toMatch(/POST \/threads 401/);
-  expect(all).toMatch(/run [0-9a-f-]+ success \(queued \d+ ms, ran \d+ ms\)/);
+  expect(all).toMatch(/run [0-9a-f-]+ agent success \(queued \d+ ms, ran \d+ ms\)/);
   for (const secret of ["user1-token", "secret-api-key", "secret-cookie", "wrong-secret-token"]) expect(all).not.toContain(secret);
 });

@@ -1,10 +1,38 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { Checkpoint, CheckpointMetadata } from "@langchain/langgraph-checkpoint";
+import { JsonPlusSerializer, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import type { Db } from "./database.js";
 
 /** Configurable keys that are LangGraph's plumbing or the caller's credentials, never metadata. */
 const NOT_METADATA = /^(?:__|checkpoint_|langgraph_auth_)|^thread_ts$/;
+
+/** What LangGraph's serializer writes, as the whole value, when JSON.stringify throws. */
+const GAVE_UP = JSON.stringify("[unable to serialize, circular reference is too complex to analyze]");
+
+/**
+ * LangGraph's serializer, except that a value it cannot serialize is an error instead of being
+ * stored as a placeholder string: the placeholder would replace a whole checkpoint, so the
+ * thread's state would be lost and unreadable. The run fails instead, with the reason, and the
+ * thread keeps its last good checkpoint.
+ */
+class StrictSerializer extends JsonPlusSerializer {
+  override async dumpsTyped(value: unknown): Promise<[string, Uint8Array]> {
+    const [type, bytes] = await super.dumpsTyped(value);
+    if (type === "json" && bytes.length === GAVE_UP.length && new TextDecoder().decode(bytes) === GAVE_UP && JSON.stringify(value) !== GAVE_UP) {
+      throw new TypeError(`The graph's state cannot be stored as JSON: ${whyNotJson(value)}`);
+    }
+    return [type, bytes];
+  }
+}
+
+function whyNotJson(value: unknown): string {
+  try {
+    JSON.stringify(value);
+    return "unknown reason";
+  } catch (err) {
+    return (err as Error)?.message ?? String(err);
+  }
+}
 
 /**
  * LangGraph's own SQLite checkpointer on our connection. Its tables are created up front because
@@ -14,7 +42,7 @@ const NOT_METADATA = /^(?:__|checkpoint_|langgraph_auth_)|^thread_ts$/;
  */
 export class SqliteCheckpointer extends SqliteSaver {
   constructor(db: Db) {
-    super(db);
+    super(db, new StrictSerializer());
     this.setup();
   }
 
