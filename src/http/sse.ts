@@ -43,16 +43,16 @@ export async function sendSse(
 }
 
 /**
- * `/wait`-style responses: JSON that may take long. Headers go out at once and a newline every
- * 5 s keeps the connection alive (the SDKs parse JSON with leading whitespace); then the body.
+ * `/wait`-style responses: JSON text that may take long. Headers go out at once and a newline
+ * every 5 s keeps the connection alive (the SDKs parse JSON with leading whitespace); then the body.
  */
-export async function sendJsonWhenReady(reply: FastifyReply, result: Promise<unknown>, headers: Record<string, string> = {}): Promise<void> {
+export async function sendJsonWhenReady(reply: FastifyReply, json: Promise<string>, headers: Record<string, string> = {}): Promise<void> {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), "content-type": "application/json", ...headers });
   const keepAlive = setInterval(() => raw.write("\n"), 5_000);
   try {
-    raw.end(JSON.stringify(await result) ?? "null");
+    raw.end(await json);
   } catch (err) {
     const e = err as Error;
     raw.end(JSON.stringify({ __error__: { error: e?.name ?? "Error", message: e?.message ?? String(err) } }));

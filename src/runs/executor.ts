@@ -13,6 +13,17 @@ export interface StreamChunk {
   data: unknown;
 }
 
+/** What the worker learns from the stream itself, so it need not read the state back. */
+export interface StreamOutcome {
+  /** The last values the root graph emitted (its whole state after its last step). */
+  lastValues?: unknown;
+}
+
+/** LangGraph marks a run that stopped at an interrupt with a values chunk of this one key. */
+export function isInterruptMarker(values: unknown): boolean {
+  return typeof values === "object" && values !== null && "__interrupt__" in values;
+}
+
 /** API stream modes and the LangGraph mode each one reads. */
 const LIBRARY_MODE: Record<string, string> = {
   values: "values",
@@ -78,13 +89,15 @@ export async function* executeRun(
   assistant: Assistant,
   internal: RunInternal,
   signal: AbortSignal,
+  outcome: StreamOutcome = {},
 ): AsyncGenerator<StreamChunk> {
   const { config } = buildRunConfig(run, assistant, internal);
   const requested = new Set(run.kwargs.stream_mode.length ? run.kwargs.stream_mode : ["values"]);
   const legacy = requested.has("messages") ? new LegacyMessages() : undefined;
   const libraryModes = new Set([...requested].map((m) => LIBRARY_MODE[m]).filter((m): m is string => !!m));
-  // Legacy messages announce completed messages from state snapshots.
-  if (legacy) libraryModes.add("values");
+  // Always read values: legacy messages announce completed messages from them, and the last one
+  // is the run's final state.
+  libraryModes.add("values");
   const context = { ...assistant.context, ...((run.kwargs.context as Record<string, unknown> | undefined) ?? {}) };
   const input = run.kwargs.command ? toCommand(run.kwargs.command) : (run.kwargs.input ?? null);
   const options: Record<string, unknown> = {
@@ -110,7 +123,10 @@ export async function* executeRun(
       if (legacy && ns.length === 0) yield* legacy.onToken(data);
       continue;
     }
-    if (mode === "values" && legacy && ns.length === 0) yield* legacy.onValues(data);
+    if (mode === "values" && ns.length === 0) {
+      outcome.lastValues = data;
+      if (legacy) yield* legacy.onValues(data);
+    }
     if (requested.has(mode)) yield { event: name(mode), data };
   }
 }

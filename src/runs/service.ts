@@ -109,8 +109,11 @@ export class RunService {
       kwargs,
     };
     const filter = await this.authorizer.authorize(auth, "threads", "create_run", value);
-    const existing = await this.storage.threads.get(threadId);
-    if (existing && filter && !(await this.storage.threads.get(threadId, filter))) throw threadNotFound(threadId);
+    // A thread the filter hides is missing to this caller (a thread that does not exist yet may
+    // still be created by `if_not_exists: "create"`).
+    if (filter && Object.keys(filter).length > 0 && (await this.storage.threads.get(threadId)) && !(await this.storage.threads.get(threadId, filter))) {
+      throw threadNotFound(threadId);
+    }
 
     const now = new Date();
     const createdAt = new Date(now.getTime() + Math.max(0, body.after_seconds ?? 0) * 1000).toISOString();
@@ -167,20 +170,21 @@ export class RunService {
   }
 
   /**
-   * Waits for the run and returns what `/wait` answers: the last `values` event, or the thread's
-   * values when the run emitted none, or `{"__error__": {error, message}}` when it failed.
+   * Waits for the run and returns, as JSON text, what `/wait` answers: the last `values` event,
+   * or the thread's values when the run emitted none, or `{"__error__": {error, message}}` when
+   * it failed. Events are JSON already, so they are passed on as they are, never re-parsed.
    */
-  async waitForResult(run: Run, signal?: AbortSignal): Promise<unknown> {
+  async waitForResult(run: Run, signal?: AbortSignal): Promise<string> {
     let lastValues: string | undefined;
     let error: string | undefined;
     for await (const event of this.events(run, { signal })) {
       if (event.event === "values") lastValues = event.data;
       else if (event.event === "error") error = event.data;
     }
-    if (error !== undefined) return { __error__: JSON.parse(error) };
-    if (lastValues !== undefined) return JSON.parse(lastValues);
+    if (error !== undefined) return `{"__error__":${error}}`;
+    if (lastValues !== undefined) return lastValues;
     const thread = await this.storage.threads.get(run.thread_id);
-    return thread?.values ?? null;
+    return JSON.stringify(thread?.values ?? null);
   }
 
   /** Waits for the run to end and returns the thread's values (as `/join` does). */

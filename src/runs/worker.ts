@@ -15,12 +15,12 @@
  */
 import type { Logger } from "pino";
 import { serialize, toPlain } from "../graphs/serialize.js";
-import { storageBinding, type GraphRegistry } from "../graphs/registry.js";
-import type { Run, RunStatus, Storage } from "../storage/types.js";
+import { storageBinding, type GraphRegistry, type RunnableGraph } from "../graphs/registry.js";
+import type { Run, RunOutcome, RunStatus, Storage } from "../storage/types.js";
 import { interruptsOf, statusAfterRun, toThreadState, type ThreadState } from "../threads/state.js";
 import type { RunBroker } from "./broker.js";
 import { CoalescingTrigger } from "./coalescing-trigger.js";
-import { executeRun } from "./executor.js";
+import { executeRun, isInterruptMarker, type StreamOutcome } from "./executor.js";
 import type { WebhookSender } from "./webhooks.js";
 
 export const MAX_ATTEMPTS = 3;
@@ -65,9 +65,13 @@ export class WorkerPool {
 
   private async fill(): Promise<void> {
     try {
+      let drained = false;
       while (!this.stopped && this.active.size < this.concurrency) {
         const run = await this.storage.runs.claimNext(new Date());
-        if (!run) break;
+        if (!run) {
+          drained = true;
+          break;
+        }
         const controller = new AbortController();
         const timeout = this.runTimeoutMs === undefined ? undefined : setTimeout(() => controller.abort("timeout" satisfies AbortReason), this.runTimeoutMs);
         const done = this.execute(run, run.attempt, controller.signal).finally(() => {
@@ -77,7 +81,9 @@ export class WorkerPool {
         });
         this.active.set(run.run_id, { threadId: run.thread_id, controller, done });
       }
-      await this.scheduleDue();
+      // With every slot taken, a finishing run wakes us; only a drained queue needs the timer
+      // for runs due later (after_seconds).
+      if (drained) await this.scheduleDue();
     } catch (err) {
       this.logger.error({ err }, "claiming runs failed");
     }
@@ -88,7 +94,6 @@ export class WorkerPool {
     if (this.dueTimer) clearTimeout(this.dueTimer);
     if (!due) return;
     const delay = Math.max(0, due.getTime() - Date.now());
-    if (delay === 0 && this.active.size >= this.concurrency) return; // a finishing run wakes us
     this.dueTimer = setTimeout(() => this.wake(), Math.min(delay + 5, FALLBACK_TICK_MS));
     this.dueTimer.unref();
   }
@@ -137,12 +142,12 @@ export class WorkerPool {
     let failed = false;
     let error: string | undefined;
     let graphId = "?";
-    // Where the thread stood before this run: a rollback deletes every checkpoint after it.
-    let head: string | null = null;
+    let graph: RunnableGraph | undefined;
+    const streamed: StreamOutcome = {};
+    let lastValuesJson: string | undefined;
     try {
       // First, so readers see the run start at once.
       this.broker.publish(run.run_id, "metadata", serialize({ run_id: run.run_id, attempt }));
-      head = await this.headBefore(run);
       if (attempt > MAX_ATTEMPTS) throw new Error(`Run ${run.run_id} exceeded max attempts (${MAX_ATTEMPTS})`);
       const [assistant, internal] = await Promise.all([
         this.storage.assistants.get(run.assistant_id),
@@ -150,9 +155,11 @@ export class WorkerPool {
       ]);
       if (!assistant) throw new Error(`Assistant ${run.assistant_id} no longer exists`);
       graphId = assistant.graph_id;
-      const graph = await this.graphs.get(assistant.graph_id, run.kwargs.config, storageBinding(this.storage));
-      for await (const chunk of executeRun(graph, run, assistant, internal ?? { attempt }, signal)) {
-        this.broker.publish(run.run_id, chunk.event, serialize(chunk.data));
+      graph = await this.graphs.get(assistant.graph_id, run.kwargs.config, storageBinding(this.storage));
+      for await (const chunk of executeRun(graph, run, assistant, internal ?? { attempt }, signal, streamed)) {
+        const json = serialize(chunk.data);
+        if (chunk.data === streamed.lastValues) lastValuesJson = json;
+        this.broker.publish(run.run_id, chunk.event, json);
       }
     } catch (err) {
       const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
@@ -178,7 +185,13 @@ export class WorkerPool {
         this.broker.publish(run.run_id, "error", serialize({ error: e?.name ?? "Error", message: e?.message ?? String(err) }));
       }
     }
-    const outcome = await this.finish(run, status, failed, signal.reason === "rollback" ? { head } : undefined);
+    // A run that completed without stopping at an interrupt has nothing left to do, and its
+    // last values are its state: no need to read the state back.
+    const completed =
+      status === "success" && streamed.lastValues !== undefined && !isInterruptMarker(streamed.lastValues)
+        ? { values: JSON.parse(lastValuesJson ?? serialize(streamed.lastValues)) as unknown }
+        : undefined;
+    const outcome = await this.finish(run, graph, status, failed, signal.reason === "rollback", completed);
     if (run.kwargs.webhook) {
       this.webhooks.send(
         run.kwargs.webhook,
@@ -193,31 +206,35 @@ export class WorkerPool {
     );
   }
 
-  /** Records the outcome on the run and its thread; never throws (a deleted thread is fine). */
-  private async finish(run: Run, status: RunStatus, failed: boolean, rollback?: { head: string | null }): Promise<{ values?: unknown }> {
+  /**
+   * Records the outcome on the run and its thread; never throws (a deleted thread is fine). A
+   * rollback first deletes the run and every checkpoint it wrote.
+   */
+  private async finish(
+    run: Run,
+    graph: RunnableGraph | undefined,
+    status: RunStatus,
+    failed: boolean,
+    rollback: boolean,
+    completed?: { values: unknown },
+  ): Promise<{ values?: unknown }> {
     let values: unknown;
     try {
       if (rollback) {
+        const head = await this.headBefore(run);
         await this.storage.runs.delete(run.run_id);
-        await this.storage.deleteCheckpointsAfter(run.thread_id, rollback.head);
+        await this.storage.deleteCheckpointsAfter(run.thread_id, head);
+      }
+      let thread: Exclude<RunOutcome["thread"], "delete">;
+      if (completed) {
+        values = completed.values;
+        thread = { status: "idle", values, interrupts: {} };
       } else {
-        await this.storage.runs.setStatus(run.run_id, status);
-      }
-      const thread = await this.storage.threads.get(run.thread_id);
-      if (thread) {
-        const state = await this.readState(run, thread.config);
+        const state = graph ? await this.readState(run, graph) : null;
         values = state ? toPlain(state.values) : undefined;
-        if (run.kwargs.temporary) {
-          await this.storage.threads.delete(run.thread_id);
-        } else {
-          const more = await this.storage.runs.hasInflight(run.thread_id, run.run_id);
-          await this.storage.threads.setState(run.thread_id, {
-            status: statusAfterRun(state, failed, more),
-            values,
-            interrupts: state ? interruptsOf(state) : undefined,
-          });
-        }
+        thread = { status: statusAfterRun(state, failed, false), values, interrupts: state ? interruptsOf(state) : undefined };
       }
+      await this.storage.runs.finish({ runId: run.run_id, threadId: run.thread_id, status, thread: run.kwargs.temporary ? "delete" : thread });
     } catch (err) {
       this.logger.error({ err, runId: run.run_id, threadId: run.thread_id }, "recording the run's outcome failed");
     } finally {
@@ -227,8 +244,8 @@ export class WorkerPool {
   }
 
   /**
-   * The thread's newest checkpoint written before this run: a resumed attempt starts after
-   * checkpoints of its own earlier attempts, which a rollback must delete too.
+   * The thread's newest checkpoint written before this run (every checkpoint a run writes carries
+   * its run_id), also across the run's earlier attempts.
    */
   private async headBefore(run: Run): Promise<string | null> {
     let tuple = await this.storage.checkpointer.getTuple({ configurable: { thread_id: run.thread_id, checkpoint_ns: "" } });
@@ -238,11 +255,9 @@ export class WorkerPool {
     return (tuple?.config.configurable?.checkpoint_id as string | undefined) ?? null;
   }
 
-  private async readState(run: Run, threadConfig: Record<string, unknown>): Promise<ThreadState | null> {
+  /** The thread's state after the run, read with the graph that ran it. */
+  private async readState(run: Run, graph: RunnableGraph): Promise<ThreadState | null> {
     try {
-      const graphId = (await this.storage.assistants.get(run.assistant_id))?.graph_id;
-      if (!graphId || !this.graphs.has(graphId)) return null;
-      const graph = await this.graphs.get(graphId, threadConfig, storageBinding(this.storage));
       const snapshot = await graph.getState({ configurable: { thread_id: run.thread_id, checkpoint_ns: "" } });
       return snapshot.config?.configurable?.checkpoint_id ? toThreadState(snapshot) : null;
     } catch (err) {

@@ -201,6 +201,13 @@ export type CreateRunResult =
   | { kind: "thread_missing" }
   | { kind: "busy"; inflight: Run[] };
 
+export interface RunOutcome {
+  runId: string;
+  threadId: string;
+  status: RunStatus;
+  thread: { status: ThreadStatus; values?: unknown; interrupts?: Record<string, unknown[]> } | "delete";
+}
+
 export interface RunRepository {
   /**
    * Atomically: checks the thread (creating it if asked), applies the multitask strategy's
@@ -218,6 +225,12 @@ export interface RunRepository {
   claimNext(now: Date): Promise<(Run & { attempt: number }) | null>;
   /** Sets a run's final (or pending) status; returns false if the run no longer exists. */
   setStatus(runId: string, status: RunStatus): Promise<boolean>;
+  /**
+   * Records a run's outcome and its thread's state in one transaction (a thread deleted meanwhile
+   * is fine): the run's status; then the thread's status, values and interrupts — its status is
+   * `busy` instead while other runs are in flight — or, for a stateless run, the thread's deletion.
+   */
+  finish(outcome: RunOutcome): Promise<void>;
   /** Whether the thread still has pending or running runs (other than `exceptRunId`). */
   hasInflight(threadId: string, exceptRunId?: string): Promise<boolean>;
   listByStatus(status: RunStatus): Promise<Run[]>;

@@ -3,6 +3,7 @@ import type {
   CreateRunResult,
   Run,
   RunInternal,
+  RunOutcome,
   RunRepository,
   RunStatus,
 } from "../types.js";
@@ -47,6 +48,7 @@ export class SqliteRuns implements RunRepository {
   private readonly markRunning;
   private readonly updateStatus;
   private readonly touchThread;
+  private readonly otherInflight;
 
   constructor(
     private readonly db: Db,
@@ -60,6 +62,9 @@ export class SqliteRuns implements RunRepository {
       `SELECT * FROM runs WHERE thread_id = ? AND status IN ('pending','running') ORDER BY created_at, rowid`,
     );
     this.byId = db.prepare<[string], RunRow>(`SELECT * FROM runs WHERE run_id = ?`);
+    this.otherInflight = db.prepare<[string, string], { one: number }>(
+      `SELECT 1 AS one FROM runs WHERE thread_id = ? AND status IN ('pending','running') AND run_id != ? LIMIT 1`,
+    );
     // Oldest due run whose thread is not already running one: one active run per thread.
     this.claimCandidate = db.prepare<[string], RunRow>(
       `SELECT r.* FROM runs r
@@ -67,8 +72,11 @@ export class SqliteRuns implements RunRepository {
          AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')
        ORDER BY r.due_at, r.rowid LIMIT 1`,
     );
+    // The claim itself: atomic in one statement, still pending and its thread still not running one.
     this.markRunning = db.prepare(
-      `UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = ? WHERE run_id = ? AND status = 'pending'`,
+      `UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = ?
+       WHERE run_id = ? AND status = 'pending'
+         AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = runs.thread_id AND o.status = 'running')`,
     );
     this.updateStatus = db.prepare(`UPDATE runs SET status = ?, updated_at = ? WHERE run_id = ?`);
     this.touchThread = db.prepare(
@@ -81,7 +89,7 @@ export class SqliteRuns implements RunRepository {
     return this.db
       .transaction((): CreateRunResult => {
         const now = run.created_at;
-        if (!this.threads.getSync(run.thread_id)) {
+        if (!this.threads.existsSync(run.thread_id)) {
           if (!input.createThreadWith) return { kind: "thread_missing" };
           this.threads.createSync({ thread_id: run.thread_id, metadata: input.createThreadWith }, now);
         }
@@ -126,19 +134,32 @@ export class SqliteRuns implements RunRepository {
   }
 
   async claimNext(now: Date): Promise<(Run & { attempt: number }) | null> {
-    return this.db
-      .transaction(() => {
-        const stamp = now.toISOString();
-        const row = this.claimCandidate.get(stamp);
-        if (!row) return null;
-        this.markRunning.run(stamp, row.run_id);
+    const stamp = now.toISOString();
+    // No transaction: the claim is the guarded UPDATE, so two claimers never get the same run (nor
+    // two runs of one thread), and an empty queue costs one read instead of a write lock.
+    for (;;) {
+      const row = this.claimCandidate.get(stamp);
+      if (!row) return null;
+      if (this.markRunning.run(stamp, row.run_id).changes === 1) {
         return { ...toRun(row), status: "running" as const, updated_at: stamp, attempt: row.attempt + 1 };
-      })
-      .immediate();
+      }
+    }
   }
 
   async setStatus(runId: string, status: RunStatus): Promise<boolean> {
     return this.updateStatus.run(status, new Date().toISOString(), runId).changes > 0;
+  }
+
+  async finish(outcome: RunOutcome): Promise<void> {
+    this.db.transaction(() => {
+      this.updateStatus.run(outcome.status, new Date().toISOString(), outcome.runId);
+      if (outcome.thread === "delete") {
+        this.threads.deleteSync(outcome.threadId);
+        return;
+      }
+      const others = this.otherInflight.get(outcome.threadId, outcome.runId) !== undefined;
+      this.threads.setStateSync(outcome.threadId, { ...outcome.thread, status: others ? "busy" : outcome.thread.status });
+    })();
   }
 
   async hasInflight(threadId: string, exceptRunId?: string): Promise<boolean> {

@@ -5,6 +5,8 @@ import { fromJson, toJson } from "./json-columns.js";
 import { countWhere, pageWhere } from "./paging.js";
 import { indexable, isOperator, metadataFilterSql, type MetadataIndex, type SqlCondition } from "./metadata-filter.js";
 
+type ThreadStateUpdate = { status: ThreadStatus; values?: unknown; interrupts?: Record<string, unknown[]> };
+
 export interface ThreadRow {
   thread_id: string;
   created_at: string;
@@ -39,6 +41,7 @@ const THREAD_TABLES = ["runs", "checkpoints", "writes"] as const;
 export class SqliteThreads implements ThreadRepository {
   private readonly insert;
   private readonly byId;
+  private readonly exists;
   private readonly updateState;
 
   constructor(private readonly db: Db) {
@@ -47,6 +50,7 @@ export class SqliteThreads implements ThreadRepository {
        VALUES (?, ?, ?, ?, 'idle', '{}') ON CONFLICT(thread_id) DO NOTHING`,
     );
     this.byId = db.prepare<[string], ThreadRow>(`SELECT * FROM threads WHERE thread_id = ?`);
+    this.exists = db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM threads WHERE thread_id = ?`);
     this.updateState = db.prepare(
       `UPDATE threads SET status = ?, state_values = ?, interrupts = ?, updated_at = ? WHERE thread_id = ?`,
     );
@@ -98,10 +102,12 @@ export class SqliteThreads implements ThreadRepository {
     })();
   }
 
-  async setState(
-    threadId: string,
-    update: { status: ThreadStatus; values?: unknown; interrupts?: Record<string, unknown[]> },
-  ): Promise<void> {
+  async setState(threadId: string, update: ThreadStateUpdate): Promise<void> {
+    this.setStateSync(threadId, update);
+  }
+
+  /** Synchronous core, shared with the run repository's transaction. */
+  setStateSync(threadId: string, update: ThreadStateUpdate): void {
     this.updateState.run(
       update.status,
       update.values === undefined ? null : toJson(update.values),
@@ -113,10 +119,20 @@ export class SqliteThreads implements ThreadRepository {
 
   async delete(threadId: string, filter?: MetadataFilter): Promise<boolean> {
     return this.db.transaction(() => {
-      if (!this.getSync(threadId, filter)) return false;
-      for (const table of THREAD_TABLES) this.db.prepare(`DELETE FROM ${table} WHERE thread_id = ?`).run(threadId);
-      return this.db.prepare(`DELETE FROM threads WHERE thread_id = ?`).run(threadId).changes > 0;
+      if (filter && Object.keys(filter).length > 0 && !this.getSync(threadId, filter)) return false;
+      return this.deleteSync(threadId);
     })();
+  }
+
+  /** Deletes the thread and its runs and checkpoints (no authorization: callers have done it). */
+  deleteSync(threadId: string): boolean {
+    for (const table of THREAD_TABLES) this.db.prepare(`DELETE FROM ${table} WHERE thread_id = ?`).run(threadId);
+    return this.db.prepare(`DELETE FROM threads WHERE thread_id = ?`).run(threadId).changes > 0;
+  }
+
+  /** Whether the thread exists, without reading it. */
+  existsSync(threadId: string): boolean {
+    return this.exists.get(threadId) !== undefined;
   }
 
   private where(query: Omit<ThreadSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): SqlCondition {
