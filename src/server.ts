@@ -105,6 +105,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   if (config.auth?.module) authModule = await loadAuthModule(config.auth.module, loader);
   const customApp = config.httpApp ? await loadCustomApp(config.httpApp, loader) : undefined;
   const ui = await buildUiBundles(config.ui, { shared: config.uiShared, projectDir: config.projectDir, onInputs: (files) => loader.note(files) });
+  loader.idle();
 
   const ownsStorage = typeof options.storage !== "object";
   const storage =

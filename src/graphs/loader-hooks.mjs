@@ -13,7 +13,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { transform } from "esbuild";
+import { stop, transform } from "esbuild";
 import { describeEsbuildError } from "./esbuild-errors.mjs";
 
 const LOAD_PARAM = "agent-server-load";
@@ -24,15 +24,22 @@ const EXTENSIONLESS = [".ts", ".tsx", ".mts", ".js", ".mjs", "/index.ts", "/inde
 
 /** @type {import("node:worker_threads").MessagePort | undefined} */
 let port;
+/** Transforms in flight; esbuild is stopped only between them. */
+let compiling = 0;
 /** The nearest tsconfig.json's text per folder, for the load id that read it (a reload re-reads). */
 let tsconfigs = { loadId: /** @type {string | null} */ (null), byDir: new Map() };
 
 /** @param {{ port?: import("node:worker_threads").MessagePort } | undefined} data */
 export function initialize(data) {
   port = data?.port;
-  // The main thread asks for a flush after an import: answering in order proves every earlier
-  // report has been sent.
-  port?.on("message", (message) => port?.postMessage({ flushed: message.flush }));
+  port?.on("message", (message) => {
+    // After an import the main thread asks for a flush: answering in order proves every earlier
+    // report has been sent.
+    if (message.flush !== undefined) port?.postMessage({ flushed: message.flush });
+    // Once the project is loaded, esbuild's service process is not needed until the next load
+    // (a reload starts it again): stopping it gives its memory back.
+    if (message.idle && compiling === 0) void stop();
+  });
   port?.unref();
 }
 
@@ -108,6 +115,7 @@ export async function load(url, context, nextLoad) {
   const file = fileURLToPath(url);
   const source = await readFile(file, "utf8");
   if (tsconfigs.loadId !== loadId) tsconfigs = { loadId, byDir: new Map() };
+  compiling++;
   try {
     const { code } = await transform(source, {
       // Settings that change the emitted code (experimentalDecorators, jsx, …) come from the
@@ -126,6 +134,8 @@ export async function load(url, context, nextLoad) {
     return { format: "module", source: code, shortCircuit: true };
   } catch (err) {
     throw new SyntaxError(describeEsbuildError(err, file));
+  } finally {
+    compiling--;
   }
 }
 

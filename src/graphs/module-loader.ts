@@ -90,6 +90,11 @@ export class ModuleLoader {
     return [...state.files.get(this.loadId)!];
   }
 
+  /** Says the project is loaded: the compiler can release its resources until the next load. */
+  idle(): void {
+    this.state.port.postMessage({ idle: true });
+  }
+
   /** Forgets the file list (the modules themselves stay in Node's cache, as Node has no unload). */
   dispose(): void {
     this.state.files.delete(this.loadId);

@@ -11,7 +11,7 @@
  *   `globalThis[Symbol.for("LGUI_REQUIRE")]`, so components share the page's React.
  * - CSS the components import becomes `entrypoint.css`; small images and fonts are inlined.
  */
-import { build, type Plugin } from "esbuild";
+import type { Plugin } from "esbuild";
 import path from "node:path";
 import { ConfigError } from "../errors.js";
 import { describeEsbuildError } from "../graphs/esbuild-errors.mjs";
@@ -72,52 +72,66 @@ export async function buildUiBundles(
   options: { shared: string[]; projectDir: string; onInputs: (files: string[]) => void },
 ): Promise<Map<string, UiBundle>> {
   const bundles = new Map<string, UiBundle>();
-  for (const { graphId, file } of entries) {
-    options.onInputs([file]);
-    const globalName = uiGlobalName(graphId);
-    let result;
-    try {
-      result = await build({
-        entryPoints: { entrypoint: "agent-server-ui-entry" },
-        absWorkingDir: options.projectDir,
-        outdir: path.join(options.projectDir, "ui-bundle"), // names the outputs; nothing is written
-        write: false,
-        bundle: true,
-        platform: "browser",
-        target: "es2020",
-        format: "iife",
-        globalName,
-        jsx: "automatic",
-        external: [...ALWAYS_EXTERNAL, ...options.shared],
-        loader: Object.fromEntries(INLINED.map((ext) => [ext, "dataurl" as const])),
-        metafile: true,
-        logLevel: "silent",
-        plugins: [entrypoint(file)],
-      });
-    } catch (err) {
-      throw new ConfigError(`"ui.${graphId}": cannot bundle ${file}: ${describeEsbuildError(err, file, options.projectDir)}`, { cause: err });
-    }
-    options.onInputs(
-      Object.keys(result.metafile.inputs)
-        .filter((input) => !input.includes(":") && !input.includes("node_modules/"))
-        .map((input) => path.resolve(options.projectDir, input)),
-    );
-    const assets = new Map<string, UiAsset>();
-    for (const output of result.outputFiles) {
-      const basename = path.basename(output.path);
-      let contents = output.contents;
-      // esbuild's require shim for the externals: read them from what the page provides.
-      if (basename.endsWith(".js")) {
-        contents = new TextEncoder().encode(
-          output.text.replaceAll(
-            `typeof require !== "undefined" ? require`,
-            `typeof globalThis[Symbol.for("LGUI_REQUIRE")] !== "undefined" ? globalThis[Symbol.for("LGUI_REQUIRE")]`,
-          ),
-        );
-      }
-      assets.set(basename, { contents, contentType: CONTENT_TYPES[path.extname(basename)] ?? "application/octet-stream" });
-    }
-    bundles.set(graphId, { globalName, assets });
+  if (entries.length === 0) return bundles;
+  // Loaded only for projects with UI, and its service process stopped once done (memory).
+  const { build, stop } = await import("esbuild");
+  try {
+    for (const { graphId, file } of entries) bundles.set(graphId, await bundleOne(build, graphId, file, options));
+  } finally {
+    await stop();
   }
   return bundles;
+}
+
+async function bundleOne(
+  build: typeof import("esbuild").build,
+  graphId: string,
+  file: string,
+  options: { shared: string[]; projectDir: string; onInputs: (files: string[]) => void },
+): Promise<UiBundle> {
+  options.onInputs([file]);
+  const globalName = uiGlobalName(graphId);
+  let result;
+  try {
+    result = await build({
+      entryPoints: { entrypoint: "agent-server-ui-entry" },
+      absWorkingDir: options.projectDir,
+      outdir: path.join(options.projectDir, "ui-bundle"), // names the outputs; nothing is written
+      write: false,
+      bundle: true,
+      platform: "browser",
+      target: "es2020",
+      format: "iife",
+      globalName,
+      jsx: "automatic",
+      external: [...ALWAYS_EXTERNAL, ...options.shared],
+      loader: Object.fromEntries(INLINED.map((ext) => [ext, "dataurl" as const])),
+      metafile: true,
+      logLevel: "silent",
+      plugins: [entrypoint(file)],
+    });
+  } catch (err) {
+    throw new ConfigError(`"ui.${graphId}": cannot bundle ${file}: ${describeEsbuildError(err, file, options.projectDir)}`, { cause: err });
+  }
+  options.onInputs(
+    Object.keys(result.metafile.inputs)
+      .filter((input) => !input.includes(":") && !input.includes("node_modules/"))
+      .map((input) => path.resolve(options.projectDir, input)),
+  );
+  const assets = new Map<string, UiAsset>();
+  for (const output of result.outputFiles) {
+    const basename = path.basename(output.path);
+    let contents = output.contents;
+    // esbuild's require shim for the externals: read them from what the page provides.
+    if (basename.endsWith(".js")) {
+      contents = new TextEncoder().encode(
+        output.text.replaceAll(
+          `typeof require !== "undefined" ? require`,
+          `typeof globalThis[Symbol.for("LGUI_REQUIRE")] !== "undefined" ? globalThis[Symbol.for("LGUI_REQUIRE")]`,
+        ),
+      );
+    }
+    assets.set(basename, { contents, contentType: CONTENT_TYPES[path.extname(basename)] ?? "application/octet-stream" });
+  }
+  return { globalName, assets };
 }
