@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll } from "vitest";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { Conflict } from "../../src/errors.js";
 import { openSqliteStorage } from "../../src/storage/sqlite/index.js";
 import { describeStorageContract } from "./storage-contract.js";
 
@@ -11,3 +13,36 @@ let n = 0;
 
 describeStorageContract("sqlite (in memory)", () => openSqliteStorage(":memory:"));
 describeStorageContract("sqlite (file)", () => openSqliteStorage(path.join(dir, `db-${n++}.sqlite`)));
+
+describe("sqlite group commit", () => {
+  it("commits concurrent writes together, rolls back only the one that fails, and answers only once committed", async () => {
+    const file = path.join(dir, "group.sqlite");
+    const storage = openSqliteStorage(file);
+    try {
+      const id = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+      // Issued in one turn of the event loop: one group. The duplicate fails alone.
+      const outcomes = await Promise.allSettled([
+        storage.threads.create({ thread_id: id(1), metadata: { n: 1 } }, "raise"),
+        storage.threads.create({ thread_id: id(1), metadata: { n: 2 } }, "raise"),
+        storage.threads.create({ thread_id: id(2), metadata: { n: 3 } }, "raise"),
+        storage.store.put(["ns"], "k", { v: 1 }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(Conflict);
+      // Another connection sees exactly what was acknowledged: it is committed.
+      const other = new Database(file, { readonly: true });
+      try {
+        const rows = other.prepare("SELECT thread_id, metadata FROM threads ORDER BY thread_id").all() as Array<{ thread_id: string; metadata: string }>;
+        expect(rows).toEqual([
+          { thread_id: id(1), metadata: JSON.stringify({ n: 1 }) },
+          { thread_id: id(2), metadata: JSON.stringify({ n: 3 }) },
+        ]);
+        expect(other.prepare("SELECT count(*) AS n FROM store_items").get()).toEqual({ n: 1 });
+      } finally {
+        other.close();
+      }
+    } finally {
+      await storage.close();
+    }
+  });
+});

@@ -11,6 +11,7 @@ import type {
   Page,
 } from "../types.js";
 import type { Db } from "./database.js";
+import type { GroupCommit } from "./group-commit.js";
 import { fromJson, toJson } from "./json-columns.js";
 import { countWhere, pageWhere } from "./paging.js";
 import { metadataFilterSql, type SqlCondition } from "./metadata-filter.js";
@@ -43,7 +44,10 @@ export class SqliteAssistants implements AssistantRepository {
   private readonly insertVersion;
   private readonly byId;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly group: GroupCommit,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO assistants (assistant_id, graph_id, config, context, metadata, name, description, version, created_at, updated_at)
        VALUES (@assistant_id, @graph_id, @config, @context, @metadata, @name, @description, @version, @created_at, @updated_at)
@@ -69,7 +73,7 @@ export class SqliteAssistants implements AssistantRepository {
   }
 
   async put(assistant: Assistant, ifExists: IfExists, filter?: MetadataFilter): Promise<{ assistant: Assistant; created: boolean }> {
-    return this.db.transaction(() => {
+    return this.group.write(() => {
       const row = {
         ...assistant,
         config: toJson(assistant.config),
@@ -83,7 +87,7 @@ export class SqliteAssistants implements AssistantRepository {
       const existing = this.getSync(assistant.assistant_id, filter);
       if (ifExists === "raise" || !existing) throw new Conflict("Assistant already exists");
       return { assistant: existing, created: false };
-    })();
+    });
   }
 
   async get(assistantId: string, filter?: MetadataFilter): Promise<Assistant | null> {
@@ -91,7 +95,7 @@ export class SqliteAssistants implements AssistantRepository {
   }
 
   async update(assistantId: string, patch: AssistantPatch, filter?: MetadataFilter): Promise<Assistant | null> {
-    return this.db.transaction(() => {
+    return this.group.write(() => {
       const current = this.getSync(assistantId, filter);
       if (!current) return null;
       const { max } = this.db
@@ -119,11 +123,11 @@ export class SqliteAssistants implements AssistantRepository {
         .run(row);
       this.insertVersion.run({ ...row, created_at: now });
       return next;
-    })();
+    });
   }
 
   async delete(assistantId: string, options: { deleteThreads: boolean; filter?: MetadataFilter }): Promise<boolean> {
-    return this.db.transaction(() => {
+    return this.group.write(() => {
       if (!this.getSync(assistantId, options.filter)) return false;
       if (options.deleteThreads) {
         const threads = this.db
@@ -141,7 +145,7 @@ export class SqliteAssistants implements AssistantRepository {
       this.db.prepare(`DELETE FROM runs WHERE assistant_id = ?`).run(assistantId);
       this.db.prepare(`DELETE FROM assistant_versions WHERE assistant_id = ?`).run(assistantId);
       return this.db.prepare(`DELETE FROM assistants WHERE assistant_id = ?`).run(assistantId).changes > 0;
-    })();
+    });
   }
 
   private where(query: Omit<AssistantSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): SqlCondition {
@@ -187,7 +191,7 @@ export class SqliteAssistants implements AssistantRepository {
   }
 
   async setLatest(assistantId: string, version: number, filter?: MetadataFilter): Promise<Assistant | null> {
-    return this.db.transaction(() => {
+    return this.group.write(() => {
       if (!this.getSync(assistantId, filter)) return null;
       const v = this.db
         .prepare<[string, number], Omit<AssistantRow, "updated_at">>(
@@ -202,14 +206,14 @@ export class SqliteAssistants implements AssistantRepository {
         )
         .run(v.config, v.context, v.metadata, v.name, v.description, v.version, new Date().toISOString(), assistantId);
       return this.getSync(assistantId);
-    })();
+    });
   }
 
   async truncate(): Promise<void> {
-    this.db.transaction(() => {
+    return this.group.write(() => {
       const keep = `ifnull(json_extract(metadata, '$.created_by'), '') = 'system'`;
       this.db.prepare(`DELETE FROM assistant_versions WHERE assistant_id IN (SELECT assistant_id FROM assistants WHERE NOT (${keep}))`).run();
       this.db.prepare(`DELETE FROM assistants WHERE NOT (${keep})`).run();
-    })();
+    });
   }
 }

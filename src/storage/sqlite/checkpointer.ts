@@ -1,7 +1,15 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { JsonPlusSerializer, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
+import {
+  copyCheckpoint,
+  JsonPlusSerializer,
+  WRITES_IDX_MAP,
+  type Checkpoint,
+  type CheckpointMetadata,
+  type PendingWrite,
+} from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import type { Db } from "./database.js";
+import type { GroupCommit } from "./group-commit.js";
 
 /** Configurable keys that are LangGraph's plumbing or the caller's credentials, never metadata. */
 const NOT_METADATA = /^(?:__|checkpoint_|langgraph_auth_)|^thread_ts$/;
@@ -41,7 +49,10 @@ function whyNotJson(value: unknown): string {
  * checkpoint's metadata.
  */
 export class SqliteCheckpointer extends SqliteSaver {
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly group: GroupCommit,
+  ) {
     super(db, new StrictSerializer());
     this.setup();
   }
@@ -52,21 +63,60 @@ export class SqliteCheckpointer extends SqliteSaver {
    * LangGraph itself resumes a re-executed run from its last checkpoint instead of replaying its
    * input: what restart recovery relies on.
    */
-  override put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata): Promise<RunnableConfig> {
+  override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata): Promise<RunnableConfig> {
+    const threadId = config.configurable?.thread_id as string | undefined;
+    if (!threadId) throw new Error(`Missing "thread_id" field in passed "config.configurable".`);
+    const checkpointNs = (config.configurable?.checkpoint_ns as string | undefined) ?? "";
     const fromConfig: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(config.configurable ?? {})) {
       if (!NOT_METADATA.test(key) && ["string", "number", "boolean"].includes(typeof value)) fromConfig[key] = value;
     }
-    return super.put(config, checkpoint, { ...fromConfig, ...config.metadata, ...metadata } as CheckpointMetadata);
+    // Serialised first (it is asynchronous), then written with the current group of writes.
+    const [[type, serialized], [, serializedMetadata]] = await Promise.all([
+      this.serde.dumpsTyped(copyCheckpoint(checkpoint)),
+      this.serde.dumpsTyped({ ...fromConfig, ...config.metadata, ...metadata }),
+    ]);
+    await this.group.write(() =>
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(threadId, checkpointNs, checkpoint.id, config.configurable?.checkpoint_id ?? null, type, serialized, serializedMetadata),
+    );
+    return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id } };
+  }
+
+  /**
+   * A task's writes, stored with the current group of writes. As in LangGraph's savers, special
+   * channels (errors, interrupts, …) have fixed indexes and replace; other writes never overwrite.
+   */
+  override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
+    const c = config.configurable ?? {};
+    if (!c.thread_id || !c.checkpoint_id) throw new Error("Missing thread_id or checkpoint_id in config.configurable.");
+    const allSpecial = writes.every(([channel]) => channel in WRITES_IDX_MAP);
+    const rows = await Promise.all(
+      writes.map(async ([channel, value], idx) => {
+        const [type, serialized] = await this.serde.dumpsTyped(value);
+        return [c.thread_id, c.checkpoint_ns ?? "", c.checkpoint_id, taskId, WRITES_IDX_MAP[channel] ?? idx, channel, type, serialized];
+      }),
+    );
+    const insert = this.db.prepare(
+      `INSERT ${allSpecial ? "OR REPLACE" : "OR IGNORE"} INTO writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    await this.group.write(() => {
+      for (const row of rows) insert.run(...row);
+    });
   }
 
   /** Deletes the thread's checkpoints newer than `checkpointId` (all when null), and their writes. */
-  deleteAfter(threadId: string, checkpointId: string | null): void {
+  deleteAfter(threadId: string, checkpointId: string | null): Promise<void> {
     const after = checkpointId ?? "";
-    this.db.transaction(() => {
+    return this.group.write(() => {
       this.db.prepare(`DELETE FROM writes WHERE thread_id = ? AND checkpoint_id > ?`).run(threadId, after);
       this.db.prepare(`DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id > ?`).run(threadId, after);
-    })();
+    });
   }
 
   /** Merges `patch` into one checkpoint's metadata; false if there is no such checkpoint. */
@@ -79,9 +129,11 @@ export class SqliteCheckpointer extends SqliteSaver {
     if (!row) return false;
     const current = (await this.serde.loadsTyped(row.type, row.metadata)) as Record<string, unknown>;
     const [type, serialized] = await this.serde.dumpsTyped({ ...current, ...patch });
-    this.db
-      .prepare(`UPDATE checkpoints SET type = ?, metadata = ? WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`)
-      .run(type, serialized, threadId, checkpointNs, checkpointId);
+    await this.group.write(() =>
+      this.db
+        .prepare(`UPDATE checkpoints SET type = ?, metadata = ? WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`)
+        .run(type, serialized, threadId, checkpointNs, checkpointId),
+    );
     return true;
   }
 }

@@ -1,5 +1,6 @@
 import type { Cron, CronRepository, CronSearchQuery, MetadataFilter, Page, RunInternal } from "../types.js";
 import type { Db } from "./database.js";
+import type { GroupCommit } from "./group-commit.js";
 import { fromJson, toJson } from "./json-columns.js";
 import { countWhere, pageWhere } from "./paging.js";
 import { metadataFilterSql, type SqlCondition } from "./metadata-filter.js";
@@ -23,7 +24,10 @@ function toRow(cron: Cron) {
 const SORT_COLUMNS = new Set(["cron_id", "assistant_id", "thread_id", "next_run_date", "end_time", "created_at", "updated_at"]);
 
 export class SqliteCrons implements CronRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly group: GroupCommit,
+  ) {}
 
   private getSync(cronId: string, filter?: MetadataFilter): Cron | null {
     const cond = metadataFilterSql("metadata", filter);
@@ -32,15 +36,17 @@ export class SqliteCrons implements CronRepository {
   }
 
   async create(cron: Cron, auth: RunInternal["auth"]): Promise<Cron> {
-    this.db
-      .prepare(
-        `INSERT INTO crons (cron_id, assistant_id, thread_id, schedule, timezone, payload, metadata, end_time, on_run_completed,
-           user_id, enabled, next_run_date, auth, created_at, updated_at)
-         VALUES (@cron_id, @assistant_id, @thread_id, @schedule, @timezone, @payload, @metadata, @end_time, @on_run_completed,
-           @user_id, @enabled, @next_run_date, @auth, @created_at, @updated_at)`,
-      )
-      .run({ ...toRow(cron), auth: auth ? toJson(auth) : null });
-    return this.getSync(cron.cron_id)!;
+    return this.group.write(() => {
+      this.db
+        .prepare(
+          `INSERT INTO crons (cron_id, assistant_id, thread_id, schedule, timezone, payload, metadata, end_time, on_run_completed,
+             user_id, enabled, next_run_date, auth, created_at, updated_at)
+           VALUES (@cron_id, @assistant_id, @thread_id, @schedule, @timezone, @payload, @metadata, @end_time, @on_run_completed,
+             @user_id, @enabled, @next_run_date, @auth, @created_at, @updated_at)`,
+        )
+        .run({ ...toRow(cron), auth: auth ? toJson(auth) : null });
+      return this.getSync(cron.cron_id)!;
+    });
   }
 
   async get(cronId: string, filter?: MetadataFilter): Promise<Cron | null> {
@@ -53,7 +59,7 @@ export class SqliteCrons implements CronRepository {
   }
 
   async update(cronId: string, patch: Partial<Omit<Cron, "cron_id" | "created_at">>, filter?: MetadataFilter): Promise<Cron | null> {
-    return this.db.transaction(() => {
+    return this.group.write(() => {
       const current = this.getSync(cronId, filter);
       if (!current) return null;
       const next: Cron = { ...current, ...patch, metadata: { ...current.metadata, ...(patch.metadata ?? {}) }, updated_at: new Date().toISOString() };
@@ -66,14 +72,14 @@ export class SqliteCrons implements CronRepository {
         )
         .run(row);
       return next;
-    })();
+    });
   }
 
   async delete(cronId: string, filter?: MetadataFilter): Promise<boolean> {
-    return this.db.transaction(() => {
+    return this.group.write(() => {
       if (!this.getSync(cronId, filter)) return false;
       return this.db.prepare(`DELETE FROM crons WHERE cron_id = ?`).run(cronId).changes > 0;
-    })();
+    });
   }
 
   private where(query: Omit<CronSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): SqlCondition {
@@ -114,10 +120,11 @@ export class SqliteCrons implements CronRepository {
   }
 
   async advance(cronId: string, slot: string, next: string | null): Promise<boolean> {
-    return (
-      this.db
-        .prepare(`UPDATE crons SET next_run_date = ?, updated_at = ? WHERE cron_id = ? AND next_run_date = ?`)
-        .run(next, new Date().toISOString(), cronId, slot).changes > 0
+    return this.group.write(
+      () =>
+        this.db
+          .prepare(`UPDATE crons SET next_run_date = ?, updated_at = ? WHERE cron_id = ? AND next_run_date = ?`)
+          .run(next, new Date().toISOString(), cronId, slot).changes > 0,
     );
   }
 

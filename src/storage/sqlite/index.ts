@@ -3,6 +3,7 @@ import type { Storage } from "../types.js";
 import { SqliteAssistants } from "./assistants.js";
 import { SqliteCheckpointer } from "./checkpointer.js";
 import { SqliteCrons } from "./crons.js";
+import { GroupCommit } from "./group-commit.js";
 import { openDatabase } from "./database.js";
 import { SqliteRuns } from "./runs.js";
 import { SqliteStore } from "./store.js";
@@ -17,22 +18,22 @@ export interface SqliteStorageOptions {
 
 export function openSqliteStorage(file: string, options: SqliteStorageOptions = {}): Storage {
   const db = openDatabase(file, { fsync: options.fsync });
-  const store = new SqliteStore(db, options.storeTtl);
-  const checkpointer = new SqliteCheckpointer(db);
-  const threads = new SqliteThreads(db);
-  const assistants = new SqliteAssistants(db);
+  // One group commit for every writer, LangGraph's checkpointer included: concurrent writes share commits.
+  const group = new GroupCommit(db);
+  const store = new SqliteStore(db, group, options.storeTtl);
+  const checkpointer = new SqliteCheckpointer(db, group);
+  const threads = new SqliteThreads(db, group);
+  const assistants = new SqliteAssistants(db, group);
   return {
     assistants,
     threads,
-    runs: new SqliteRuns(db, threads),
+    runs: new SqliteRuns(db, group, threads),
     checkpointer,
     store,
-    crons: new SqliteCrons(db),
+    crons: new SqliteCrons(db, group),
     patchCheckpointMetadata: (threadId, checkpoint, patch) =>
       checkpointer.patchMetadata(threadId, checkpoint.checkpoint_ns ?? "", checkpoint.checkpoint_id, patch),
-    async deleteCheckpointsAfter(threadId, checkpointId) {
-      checkpointer.deleteAfter(threadId, checkpointId);
-    },
+    deleteCheckpointsAfter: (threadId, checkpointId) => checkpointer.deleteAfter(threadId, checkpointId),
     async truncate(options) {
       await threads.truncate({ threads: options.threads, runs: options.runs, checkpoints: options.checkpointer });
       if (options.assistants) await assistants.truncate();
@@ -40,6 +41,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     },
     location: file,
     async close() {
+      await group.drain();
       db.close();
     },
   };

@@ -8,6 +8,7 @@ import type {
   RunStatus,
 } from "../types.js";
 import type { Db } from "./database.js";
+import type { GroupCommit } from "./group-commit.js";
 import { fromJson, toJson } from "./json-columns.js";
 import type { SqliteThreads } from "./threads.js";
 
@@ -52,6 +53,7 @@ export class SqliteRuns implements RunRepository {
 
   constructor(
     private readonly db: Db,
+    private readonly group: GroupCommit,
     private readonly threads: SqliteThreads,
   ) {
     this.insert = db.prepare(
@@ -86,8 +88,7 @@ export class SqliteRuns implements RunRepository {
 
   async create(input: CreateRunInput): Promise<CreateRunResult> {
     const { run, internal } = input;
-    return this.db
-      .transaction((): CreateRunResult => {
+    return this.group.write((): CreateRunResult => {
         const now = run.created_at;
         if (!this.threads.existsSync(run.thread_id)) {
           if (!input.createThreadWith) return { kind: "thread_missing" };
@@ -105,8 +106,7 @@ export class SqliteRuns implements RunRepository {
         });
         this.touchThread.run(toJson(input.threadMetadata), toJson(input.threadConfig), now, run.thread_id);
         return { kind: "created", run, inflight };
-      })
-      .immediate();
+    });
   }
 
   async get(runId: string, threadId?: string): Promise<Run | null> {
@@ -135,23 +135,26 @@ export class SqliteRuns implements RunRepository {
 
   async claimNext(now: Date): Promise<(Run & { attempt: number }) | null> {
     const stamp = now.toISOString();
-    // No transaction: the claim is the guarded UPDATE, so two claimers never get the same run (nor
-    // two runs of one thread), and an empty queue costs one read instead of a write lock.
-    for (;;) {
-      const row = this.claimCandidate.get(stamp);
-      if (!row) return null;
-      if (this.markRunning.run(stamp, row.run_id).changes === 1) {
-        return { ...toRun(row), status: "running" as const, updated_at: stamp, attempt: row.attempt + 1 };
+    // An empty queue costs one read, no write. The claim itself is the guarded UPDATE, so two
+    // claimers never get the same run (nor two runs of one thread).
+    if (!this.claimCandidate.get(stamp)) return null;
+    return this.group.write(() => {
+      for (;;) {
+        const row = this.claimCandidate.get(stamp);
+        if (!row) return null;
+        if (this.markRunning.run(stamp, row.run_id).changes === 1) {
+          return { ...toRun(row), status: "running" as const, updated_at: stamp, attempt: row.attempt + 1 };
+        }
       }
-    }
+    });
   }
 
   async setStatus(runId: string, status: RunStatus): Promise<boolean> {
-    return this.updateStatus.run(status, new Date().toISOString(), runId).changes > 0;
+    return this.group.write(() => this.updateStatus.run(status, new Date().toISOString(), runId).changes > 0);
   }
 
   async finish(outcome: RunOutcome): Promise<void> {
-    this.db.transaction(() => {
+    return this.group.write(() => {
       this.updateStatus.run(outcome.status, new Date().toISOString(), outcome.runId);
       if (outcome.thread === "delete") {
         this.threads.deleteSync(outcome.threadId);
@@ -159,7 +162,7 @@ export class SqliteRuns implements RunRepository {
       }
       const others = this.otherInflight.get(outcome.threadId, outcome.runId) !== undefined;
       this.threads.setStateSync(outcome.threadId, { ...outcome.thread, status: others ? "busy" : outcome.thread.status });
-    })();
+    });
   }
 
   async hasInflight(threadId: string, exceptRunId?: string): Promise<boolean> {
@@ -175,18 +178,18 @@ export class SqliteRuns implements RunRepository {
       outcome === "delete"
         ? this.db.prepare(`DELETE FROM runs WHERE run_id = ? AND status = 'pending'`)
         : this.db.prepare(`UPDATE runs SET status = 'interrupted', updated_at = ? WHERE run_id = ? AND status = 'pending'`);
-    return (outcome === "delete" ? stmt.run(runId) : stmt.run(new Date().toISOString(), runId)).changes > 0;
+    return this.group.write(() => (outcome === "delete" ? stmt.run(runId) : stmt.run(new Date().toISOString(), runId)).changes > 0);
   }
 
   async requeueRunning(): Promise<string[]> {
-    return this.db.transaction(() => {
+    return this.group.write(() => {
       const ids = this.db
         .prepare<[], { run_id: string }>(`SELECT run_id FROM runs WHERE status = 'running'`)
         .all()
         .map((r) => r.run_id);
       this.db.prepare(`UPDATE runs SET status = 'pending', updated_at = ? WHERE status = 'running'`).run(new Date().toISOString());
       return ids;
-    })();
+    });
   }
 
   async nextDueAt(): Promise<Date | null> {
@@ -197,6 +200,6 @@ export class SqliteRuns implements RunRepository {
   }
 
   async delete(runId: string): Promise<boolean> {
-    return this.db.prepare(`DELETE FROM runs WHERE run_id = ?`).run(runId).changes > 0;
+    return this.group.write(() => this.db.prepare(`DELETE FROM runs WHERE run_id = ?`).run(runId).changes > 0);
   }
 }

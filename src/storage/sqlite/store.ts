@@ -6,6 +6,7 @@
 import { BaseStore, type Item, type Operation, type OperationResults } from "@langchain/langgraph-checkpoint";
 import type { ItemStore, MetadataFilter, StoreItem } from "../types.js";
 import type { Db } from "./database.js";
+import type { GroupCommit } from "./group-commit.js";
 import { fromJson, toJson } from "./json-columns.js";
 import { metadataFilterSql, type SqlCondition } from "./metadata-filter.js";
 
@@ -71,6 +72,7 @@ export class SqliteStore implements ItemStore {
 
   constructor(
     private readonly db: Db,
+    private readonly group: GroupCommit,
     private readonly ttl: { defaultMinutes?: number | null; refreshOnRead: boolean } = { refreshOnRead: true },
   ) {
     this.upsert = db.prepare(
@@ -92,7 +94,7 @@ export class SqliteStore implements ItemStore {
 
   async put(namespace: string[], key: string, value: Record<string, unknown>, options: { ttlMinutes?: number | null } = {}): Promise<void> {
     const ttl = options.ttlMinutes === undefined ? (this.ttl.defaultMinutes ?? null) : options.ttlMinutes;
-    this.upsert.run({
+    const row = {
       ns_path: nsPath(namespace),
       namespace: toJson(namespace),
       key,
@@ -100,23 +102,26 @@ export class SqliteStore implements ItemStore {
       now: new Date().toISOString(),
       expires_at: this.expiry(ttl),
       ttl_minutes: ttl,
-    });
+    };
+    return this.group.write(() => void this.upsert.run(row));
   }
 
   async get(namespace: string[], key: string, options: { refreshTtl?: boolean } = {}): Promise<StoreItem | null> {
     const row = this.byKey.get(nsPath(namespace), key, new Date().toISOString());
     if (!row) return null;
-    if ((options.refreshTtl ?? this.ttl.refreshOnRead) && row.ttl_minutes) this.refresh([row]);
+    if ((options.refreshTtl ?? this.ttl.refreshOnRead) && row.ttl_minutes) await this.refresh([row]);
     return toItem(row);
   }
 
-  private refresh(rows: Row[]): void {
+  private refresh(rows: Row[]): Promise<void> {
     const stmt = this.db.prepare(`UPDATE store_items SET expires_at = ? WHERE ns_path = ? AND key = ?`);
-    for (const row of rows) if (row.ttl_minutes) stmt.run(this.expiry(row.ttl_minutes), nsPath(fromJson(row.namespace)), row.key);
+    return this.group.write(() => {
+      for (const row of rows) if (row.ttl_minutes) stmt.run(this.expiry(row.ttl_minutes), nsPath(fromJson(row.namespace)), row.key);
+    });
   }
 
   async delete(namespace: string[], key: string): Promise<boolean> {
-    return this.remove.run(nsPath(namespace), key).changes > 0;
+    return this.group.write(() => this.remove.run(nsPath(namespace), key).changes > 0);
   }
 
   async search(
@@ -133,7 +138,7 @@ export class SqliteStore implements ItemStore {
          ORDER BY updated_at DESC, ns_path, key LIMIT ? OFFSET ?`,
       )
       .all(prefix.length, prefix, new Date().toISOString(), ...value.params, ...auth.params, options.limit, options.offset);
-    if (options.refreshTtl ?? this.ttl.refreshOnRead) this.refresh(rows);
+    if (options.refreshTtl ?? this.ttl.refreshOnRead) await this.refresh(rows);
     return rows.map(toItem);
   }
 
@@ -176,11 +181,13 @@ export class SqliteStore implements ItemStore {
   }
 
   async sweepExpired(): Promise<number> {
-    return this.db.prepare(`DELETE FROM store_items WHERE expires_at IS NOT NULL AND expires_at <= ?`).run(new Date().toISOString()).changes;
+    return this.group.write(
+      () => this.db.prepare(`DELETE FROM store_items WHERE expires_at IS NOT NULL AND expires_at <= ?`).run(new Date().toISOString()).changes,
+    );
   }
 
   async truncate(): Promise<void> {
-    this.db.prepare(`DELETE FROM store_items`).run();
+    return this.group.write(() => void this.db.prepare(`DELETE FROM store_items`).run());
   }
 }
 

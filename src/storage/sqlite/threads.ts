@@ -1,6 +1,7 @@
 import { Conflict } from "../../errors.js";
 import type { IfExists, Metadata, MetadataFilter, Page, Thread, ThreadRepository, ThreadSearchQuery, ThreadStatus } from "../types.js";
 import type { Db } from "./database.js";
+import type { GroupCommit } from "./group-commit.js";
 import { fromJson, toJson } from "./json-columns.js";
 import { countWhere, pageWhere } from "./paging.js";
 import { indexable, isOperator, metadataFilterSql, type MetadataIndex, type SqlCondition } from "./metadata-filter.js";
@@ -44,7 +45,10 @@ export class SqliteThreads implements ThreadRepository {
   private readonly exists;
   private readonly updateState;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly group: GroupCommit,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO threads (thread_id, created_at, updated_at, metadata, status, config)
        VALUES (?, ?, ?, ?, 'idle', '{}') ON CONFLICT(thread_id) DO NOTHING`,
@@ -78,13 +82,13 @@ export class SqliteThreads implements ThreadRepository {
     ifExists: IfExists,
     filter?: MetadataFilter,
   ): Promise<{ thread: Thread; created: boolean }> {
-    return this.db.transaction(() => {
+    return this.group.write(() => {
       if (this.createSync(thread, new Date().toISOString())) return { thread: this.getSync(thread.thread_id)!, created: true };
       const existing = this.getSync(thread.thread_id, filter);
       // An existing thread the caller may not see is reported as a conflict, never shown.
       if (ifExists === "raise" || !existing) throw new Conflict("Thread already exists");
       return { thread: existing, created: false };
-    })();
+    });
   }
 
   async get(threadId: string, filter?: MetadataFilter): Promise<Thread | null> {
@@ -92,18 +96,18 @@ export class SqliteThreads implements ThreadRepository {
   }
 
   async update(threadId: string, patch: { metadata: Metadata }, filter?: MetadataFilter): Promise<Thread | null> {
-    return this.db.transaction(() => {
+    return this.group.write(() => {
       const current = this.getSync(threadId, filter);
       if (!current) return null;
       this.db
         .prepare(`UPDATE threads SET metadata = ?, updated_at = ? WHERE thread_id = ?`)
         .run(toJson({ ...current.metadata, ...patch.metadata }), new Date().toISOString(), threadId);
       return this.getSync(threadId);
-    })();
+    });
   }
 
   async setState(threadId: string, update: ThreadStateUpdate): Promise<void> {
-    this.setStateSync(threadId, update);
+    return this.group.write(() => this.setStateSync(threadId, update));
   }
 
   /** Synchronous core, shared with the run repository's transaction. */
@@ -118,10 +122,10 @@ export class SqliteThreads implements ThreadRepository {
   }
 
   async delete(threadId: string, filter?: MetadataFilter): Promise<boolean> {
-    return this.db.transaction(() => {
+    return this.group.write(() => {
       if (filter && Object.keys(filter).length > 0 && !this.getSync(threadId, filter)) return false;
       return this.deleteSync(threadId);
-    })();
+    });
   }
 
   /** Deletes the thread and its runs and checkpoints (no authorization: callers have done it). */
@@ -188,7 +192,7 @@ export class SqliteThreads implements ThreadRepository {
   }
 
   async copy(sourceId: string, target: { thread_id: string; metadata: Metadata }): Promise<Thread | null> {
-    return this.db.transaction(() => {
+    return this.group.write(() => {
       const source = this.getSync(sourceId);
       if (!source) return null;
       const now = new Date().toISOString();
@@ -211,17 +215,17 @@ export class SqliteThreads implements ThreadRepository {
         )
         .run(target.thread_id, sourceId);
       return this.getSync(target.thread_id);
-    })();
+    });
   }
 
   async truncate(options: { threads: boolean; runs: boolean; checkpoints: boolean }): Promise<void> {
-    this.db.transaction(() => {
+    return this.group.write(() => {
       if (options.runs || options.threads) this.db.prepare(`DELETE FROM runs`).run();
       if (options.checkpoints || options.threads) {
         this.db.prepare(`DELETE FROM checkpoints`).run();
         this.db.prepare(`DELETE FROM writes`).run();
       }
       if (options.threads) this.db.prepare(`DELETE FROM threads`).run();
-    })();
+    });
   }
 }
