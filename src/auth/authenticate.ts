@@ -39,31 +39,45 @@ export class Authenticator {
     return this.module !== undefined;
   }
 
-  async authenticate(req: IncomingRequest): Promise<AuthContext | null> {
-    if (!this.module) return null;
+  /** Runs on every authenticated request: written without async frames, each one a promise more. */
+  authenticate(req: IncomingRequest): Promise<AuthContext | null> {
+    const module = this.module;
+    if (!module) return NOBODY;
     if (
       !this.options.disableStudioAuth &&
       headerValue(req.headers["x-auth-scheme"]) === "langsmith" &&
       isLoopback(req.remoteAddress)
     ) {
-      return { user: { ...STUDIO_USER, permissions: [] }, permissions: [] };
+      return Promise.resolve({ user: { ...STUDIO_USER, permissions: [] }, permissions: [] });
     }
     // Handlers without authenticate: nobody is identified, and (as in LangGraph) no handler runs.
-    if (!this.module.authenticate) return null;
-    let result: unknown;
+    if (!module.authenticate) return NOBODY;
+    let pending: unknown;
     try {
-      result = await this.module.authenticate(toFetchRequest(req));
+      pending = module.authenticate(toFetchRequest(req));
     } catch (err) {
-      const e = err as { status?: unknown; headers?: unknown; message?: string };
-      if (typeof e?.status === "number" && e.headers !== undefined && typeof e.headers === "object") {
-        throw new AppError(e.status, e.message || "Unauthorized", normaliseHeaders(e.headers));
-      }
-      this.options.logger.warn({ err, auth: this.module.source }, "authenticate threw; answering 401");
-      throw new Unauthorized();
+      return Promise.reject(this.refusal(err));
     }
-    return normaliseUser(result, this.module.source);
+    return Promise.resolve(pending).then(
+      (result) => normaliseUser(result, module.source),
+      (err: unknown) => {
+        throw this.refusal(err);
+      },
+    );
+  }
+
+  /** What a throw from authenticate becomes: its HTTPException's status and headers, else a 401. */
+  private refusal(err: unknown): AppError {
+    const e = err as { status?: unknown; headers?: unknown; message?: string };
+    if (typeof e?.status === "number" && e.headers !== undefined && typeof e.headers === "object") {
+      return new AppError(e.status, e.message || "Unauthorized", normaliseHeaders(e.headers));
+    }
+    this.options.logger.warn({ err, auth: this.module?.source }, "authenticate threw; answering 401");
+    return new Unauthorized();
   }
 }
+
+const NOBODY: Promise<null> = Promise.resolve(null);
 
 function normaliseUser(result: unknown, source: string): AuthContext {
   if (typeof result === "string" && result) {
@@ -72,13 +86,15 @@ function normaliseUser(result: unknown, source: string): AuthContext {
   const obj = result as Record<string, unknown> | null;
   if (typeof obj === "object" && obj !== null && typeof obj.identity === "string") {
     const permissions = Array.isArray(obj.permissions) ? obj.permissions.map(String) : [];
+    // The normalised fields first, then the module's own extra fields (fixed shape: this runs on
+    // every request).
     const user: AuthUser = {
-      ...obj,
       identity: obj.identity,
+      display_name: typeof obj.display_name === "string" ? obj.display_name : obj.identity,
       permissions,
       is_authenticated: typeof obj.is_authenticated === "boolean" ? obj.is_authenticated : true,
-      display_name: typeof obj.display_name === "string" ? obj.display_name : obj.identity,
     };
+    for (const key of Object.keys(obj)) if (!(key in user)) user[key] = obj[key];
     return { user, permissions };
   }
   // A misconfiguration, not the caller's fault: logged and answered 500 by the error mapper.
@@ -88,9 +104,91 @@ function normaliseUser(result: unknown, source: string): AuthContext {
   );
 }
 
+/**
+ * The WHATWG Request `authenticate` receives. Building a real Request (URL parsing, a Headers
+ * copy, an AbortSignal) costs more than the rest of a cheap request, while nearly every
+ * authenticate only reads `headers.get(...)`, `url` and `method`. So those are served straight
+ * from Node's request, and the real Request (or Headers) is built the first time anything else is
+ * used. Both are real subclasses for `instanceof`, and every other member delegates.
+ */
 function toFetchRequest(req: IncomingRequest): Request {
+  return new LazyRequest(req) as unknown as Request;
+}
+
+class LazyHeaders {
+  private built?: Headers;
+  constructor(private readonly raw: IncomingRequest["headers"]) {}
+
+  get(name: string): string | null {
+    const value = this.raw[String(name).toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  has(name: string): boolean {
+    return this.raw[String(name).toLowerCase()] !== undefined;
+  }
+
+  real(): Headers {
+    this.built ??= realHeaders(this.raw);
+    return this.built;
+  }
+}
+
+class LazyRequest {
+  private built?: Request;
+  private lazyHeaders?: LazyHeaders;
+  constructor(private readonly req: IncomingRequest) {}
+
+  get url(): string {
+    return this.req.url;
+  }
+
+  get method(): string {
+    return this.req.method;
+  }
+
+  get headers(): Headers {
+    this.lazyHeaders ??= new LazyHeaders(this.req.headers);
+    return this.lazyHeaders as unknown as Headers;
+  }
+
+  real(): Request {
+    this.built ??= new Request(this.req.url, { method: this.req.method, headers: realHeaders(this.req.headers) });
+    return this.built;
+  }
+}
+
+/** Makes `lazy` an instance of `base`'s class whose members it does not define delegate to `real()`. */
+function delegateRest(lazy: { prototype: object }, base: object): void {
+  for (const key of Reflect.ownKeys(base)) {
+    if (key === "constructor" || Object.prototype.hasOwnProperty.call(lazy.prototype, key)) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(base, key)!;
+    if (typeof descriptor.value === "function") {
+      Object.defineProperty(lazy.prototype, key, {
+        value(this: { real(): Record<PropertyKey, (...args: unknown[]) => unknown> }, ...args: unknown[]) {
+          const real = this.real();
+          return real[key]!.apply(real, args);
+        },
+        writable: true,
+        configurable: true,
+      });
+    } else if (descriptor.get) {
+      Object.defineProperty(lazy.prototype, key, {
+        get(this: { real(): Record<PropertyKey, unknown> }) {
+          return this.real()[key];
+        },
+        configurable: true,
+      });
+    }
+  }
+  Object.setPrototypeOf(lazy.prototype, base);
+}
+delegateRest(LazyHeaders, Headers.prototype);
+delegateRest(LazyRequest, Request.prototype);
+
+function realHeaders(raw: IncomingRequest["headers"]): Headers {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const [name, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) {
       try {
@@ -100,7 +198,7 @@ function toFetchRequest(req: IncomingRequest): Request {
       }
     }
   }
-  return new Request(req.url, { method: req.method, headers });
+  return headers;
 }
 
 function normaliseHeaders(headers: unknown): Record<string, string> {

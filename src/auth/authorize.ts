@@ -12,26 +12,41 @@ import type { AuthHandler } from "./load.js";
 
 export type AuthResource = "assistants" | "threads" | "crons" | "store";
 
+/** The answer when no handler applies, shared: nothing to allocate on the common path. */
+const NO_FILTER: Promise<undefined> = Promise.resolve(undefined);
+
 export class Authorizer {
+  /** The handler each event resolves to (null: none), found once: this runs on every request. */
+  private readonly resolved = new Map<string, AuthHandler | null>();
+
   constructor(
     private readonly handlers: Record<string, AuthHandler>,
     private readonly logger: Logger,
   ) {}
 
+  private handlerFor(resource: AuthResource, action: string): AuthHandler | null {
+    const event = `${resource}:${action}`;
+    let handler = this.resolved.get(event);
+    if (handler === undefined) {
+      handler = this.handlers[event] ?? this.handlers[resource] ?? this.handlers[`*:${action}`] ?? this.handlers["*"] ?? null;
+      this.resolved.set(event, handler);
+    }
+    return handler;
+  }
+
   /** Returns the filter to apply (undefined: no restriction); throws 403 on an explicit deny. */
-  async authorize(
-    auth: AuthContext | null,
+  authorize(auth: AuthContext | null, resource: AuthResource, action: string, value: Record<string, unknown>): Promise<MetadataFilter | undefined> {
+    const handler = auth ? this.handlerFor(resource, action) : null;
+    return handler ? this.run(handler, auth!, resource, action, value) : NO_FILTER;
+  }
+
+  private async run(
+    handler: AuthHandler,
+    auth: AuthContext,
     resource: AuthResource,
     action: string,
     value: Record<string, unknown>,
   ): Promise<MetadataFilter | undefined> {
-    if (!auth) return undefined;
-    const handler =
-      this.handlers[`${resource}:${action}`] ??
-      this.handlers[resource] ??
-      this.handlers[`*:${action}`] ??
-      this.handlers["*"];
-    if (!handler) return undefined;
     let result: unknown;
     try {
       result = await handler({
