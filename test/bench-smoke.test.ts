@@ -23,5 +23,6 @@ it("runs every scenario with no wrong answers and writes bench/results.json", { 
     expect(s.ours.requests, s.name).toBeGreaterThan(0);
   }
   expect(results.ceilings.engine.runsPerSecond).toBeGreaterThan(0);
+  expect(results.ceilings.fastifyOk.rps).toBeGreaterThan(0);
   expect(results.startup.ours).toBeGreaterThan(0);
 });
