@@ -23,6 +23,8 @@ export interface DevOptions {
   /** Restart when the project's files change. */
   reload: boolean;
   runTimeoutMs?: number;
+  /** Largest request body, in bytes. */
+  bodyLimit: number;
 }
 
 export async function runDev(options: DevOptions): Promise<void> {
@@ -39,6 +41,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       host: options.host,
       nJobsPerWorker: options.nJobsPerWorker,
       runTimeoutMs: options.runTimeoutMs,
+      bodyLimit: options.bodyLimit,
       storage: sharedStorage ?? options.storage,
       fsync: options.fsync,
       logger,

@@ -36,10 +36,11 @@ export function buildProgram(): Command {
     .option("-n, --n-jobs-per-worker <n>", "how many runs execute at once", integer("--n-jobs-per-worker", 1, 1000), 10)
     .option("--in-memory", "keep data in memory only (nothing survives a restart)")
     .option("--fsync", "sync every write to disk, to survive power loss too (slower)")
+    .option("--body-limit <megabytes>", "largest request body accepted (a larger one is answered 413)", integer("--body-limit", 1, 1024), 10)
     .option("--run-timeout <seconds>", "stop a run that executes longer than this; it ends with status timeout (default: no limit)", integer("--run-timeout", 1, 31_536_000))
     .option("--shutdown-grace <seconds>", "on SIGINT/SIGTERM, how long running runs may finish", integer("--shutdown-grace", 0, 86_400), 30)
     .exitOverride()
-    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean; shutdownGrace: number; reload: boolean; runTimeout?: number }) => {
+    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean; shutdownGrace: number; reload: boolean; runTimeout?: number; bodyLimit: number }) => {
       await runDev({
         port: opts.port,
         host: opts.host,
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
         fsync: opts.fsync ?? false,
         shutdownGraceMs: opts.shutdownGrace * 1000,
         reload: opts.reload,
+        bodyLimit: opts.bodyLimit * 1024 * 1024,
         runTimeoutMs: opts.runTimeout === undefined ? undefined : opts.runTimeout * 1000,
       });
     });

@@ -18,7 +18,7 @@ describe("agent-server CLI", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("dev");
     const devHelp = await runCli(["dev", "--help"]);
-    for (const flag of ["--port", "--host", "--config", "--no-browser", "--n-jobs-per-worker"]) {
+    for (const flag of ["--port", "--host", "--config", "--no-browser", "--no-reload", "--n-jobs-per-worker", "--in-memory", "--fsync", "--body-limit", "--run-timeout", "--shutdown-grace"]) {
       expect(devHelp.stdout).toContain(flag);
     }
     const v = await runCli(["--version"]);
@@ -41,7 +41,7 @@ describe("agent-server CLI", () => {
     cpSync(path.join(REPO_ROOT, "examples"), path.join(project, "examples"), { recursive: true });
     cpSync(path.join(REPO_ROOT, "langgraph.json"), path.join(project, "langgraph.json"));
     symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
-    const dev = await startDev(process.execPath, [BIN, "dev", "--no-browser", "--port", "0", "--config", project], {
+    const dev = await startDev(process.execPath, [BIN, "dev", "--no-browser", "--port", "0", "--body-limit", "1", "--config", project], {
       cwd: REPO_ROOT,
     });
     try {
@@ -49,6 +49,13 @@ describe("agent-server CLI", () => {
       expect(dev.url).not.toMatch(/:0$/);
       expect(dev.output()).toContain("Studio: https://smith.langchain.com/studio/?baseUrl=" + dev.url);
       await passTutorialFlow(dev.url);
+      // --body-limit 1: a body of 1.5 MB is refused.
+      const big = await fetch(`${dev.url}/threads`, {
+        method: "POST",
+        headers: { authorization: "Bearer user1-token", "content-type": "application/json" },
+        body: JSON.stringify({ metadata: { text: "x".repeat(1_500_000) } }),
+      });
+      expect(big.status).toBe(413);
     } finally {
       expect(await dev.stop("SIGINT")).toEqual({ code: 0, signal: null });
     }
