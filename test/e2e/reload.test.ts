@@ -148,6 +148,28 @@ describe("hot reload", () => {
     }
   });
 
+  it("hands the in-memory database over with --in-memory, and rebuilds UI components when they change", async () => {
+    const dir = makeProject();
+    const config = JSON.parse(FILES["langgraph.json"]!) as Record<string, unknown>;
+    writeFileSync(path.join(dir, "langgraph.json"), JSON.stringify({ ...config, ui: { agent: "./src/ui.tsx" } }));
+    writeFileSync(path.join(dir, "src/ui.tsx"), `export default { card: () => <div>first version</div> };\n`);
+    const dev = await startDev(process.execPath, [BIN, "dev", "--no-browser", "--in-memory", "--port", "0"], { cwd: dir, env: { LOG_LEVEL: "info" } });
+    try {
+      const client = sdkClient(dev.url, "token-a");
+      const thread = await client.threads.create({ metadata: { kept: "in memory" } });
+      await edit(dev, path.join(dir, "src/reply.ts"), `export const REPLY = "v2";\n`, 1);
+      expect(await reply(dev.url, "hi")).toBe("v2: hi");
+      expect((await client.threads.get(thread.thread_id)).metadata).toMatchObject({ kept: "in memory" });
+      expect(existsSync(path.join(dir, ".agent-server"))).toBe(false);
+
+      expect(await (await fetch(`${dev.url}/ui/agent/entrypoint.js`)).text()).toContain("first version");
+      await edit(dev, path.join(dir, "src/ui.tsx"), `export default { card: () => <div>second version</div> };\n`, 2);
+      expect(await (await fetch(`${dev.url}/ui/agent/entrypoint.js`)).text()).toContain("second version");
+    } finally {
+      expect(await dev.stop("SIGINT")).toEqual({ code: 0, signal: null });
+    }
+  });
+
   it("does not reload with --no-reload", async () => {
     const dir = makeProject();
     const dev = await startDev(process.execPath, [BIN, "dev", "--no-browser", "--no-reload", "--port", "0"], { cwd: dir, env: { LOG_LEVEL: "info" } });
