@@ -232,7 +232,7 @@ export class WorkerPool {
       } else {
         const state = graph ? await this.readState(run, graph) : null;
         values = state ? toPlain(state.values) : undefined;
-        thread = { status: statusAfterRun(state, failed, false), values, interrupts: state ? interruptsOf(state) : undefined };
+        thread = { status: statusAfterRun(state, failed), values, interrupts: state ? interruptsOf(state) : undefined };
       }
       await this.storage.runs.finish({ runId: run.run_id, threadId: run.thread_id, status, thread: run.kwargs.temporary ? "delete" : thread });
     } catch (err) {

@@ -223,8 +223,6 @@ export interface RunRepository {
    * `running` and bumps its attempt. Two concurrent claims never return the same run.
    */
   claimNext(now: Date): Promise<(Run & { attempt: number }) | null>;
-  /** Sets a run's final (or pending) status; returns false if the run no longer exists. */
-  setStatus(runId: string, status: RunStatus): Promise<boolean>;
   /**
    * Records a run's outcome and its thread's state in one transaction (a thread deleted meanwhile
    * is fine): the run's status; then the thread's status, values and interrupts — its status is

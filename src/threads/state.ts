@@ -69,11 +69,10 @@ export function interruptsOf(state: ThreadState): Record<string, unknown[]> {
 }
 
 /**
- * The thread status a finished run leaves: busy while other runs are queued on it (the next one
- * takes over), else error, interrupted (work pending at its last checkpoint) or idle.
+ * The thread status a finished run leaves: error, interrupted (work pending at its last
+ * checkpoint) or idle. (Storage makes it busy instead while other runs are queued on the thread.)
  */
-export function statusAfterRun(state: ThreadState | null, failed: boolean, moreInflight: boolean): ThreadStatus {
-  if (moreInflight) return "busy";
+export function statusAfterRun(state: ThreadState | null, failed: boolean): ThreadStatus {
   if (failed) return "error";
   if (state && state.next.length > 0) return "interrupted";
   return "idle";

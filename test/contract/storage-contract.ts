@@ -207,11 +207,29 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
         expect(ids.sort()).toEqual([uuid(1001), uuid(1003)]);
         expect(claims.find((c) => c?.run_id === uuid(1001))?.attempt).toBe(1);
         expect(await storage.runs.hasInflight(uuid(1), uuid(1001))).toBe(true);
-        await storage.runs.setStatus(uuid(1001), "success");
+        await storage.runs.finish({ runId: uuid(1001), threadId: uuid(1), status: "success", thread: { status: "idle", values: { a: 1 } } });
+        // Another run is queued on the thread: it stays busy.
+        expect((await storage.threads.get(uuid(1)))?.status).toBe("busy");
+        expect((await storage.threads.get(uuid(1)))?.values).toEqual({ a: 1 });
         expect((await storage.runs.claimNext(now))?.run_id).toBe(uuid(1002));
         expect(await storage.runs.claimNext(now)).toBeNull();
         expect((await storage.runs.listByThread(uuid(1), { limit: 10, offset: 0 })).map((r) => r.run_id)).toEqual([uuid(1002), uuid(1001)]);
         expect((await storage.runs.listByThread(uuid(1), { limit: 10, offset: 0, status: "success" })).map((r) => r.run_id)).toEqual([uuid(1001)]);
+      });
+
+      it("finishes a run: its status, then the thread's state (idle once nothing else is queued) or the thread's deletion", async () => {
+        for (const t of [1, 2]) await storage.threads.create({ thread_id: uuid(t), metadata: {} }, "raise");
+        await storage.runs.create({ run: run(1, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+        await storage.runs.create({ run: run(2, uuid(2)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+        await storage.runs.claimNext(new Date(Date.UTC(2027, 0, 1)));
+        await storage.runs.finish({ runId: uuid(1001), threadId: uuid(1), status: "error", thread: { status: "error", values: { b: 2 }, interrupts: {} } });
+        expect((await storage.runs.get(uuid(1001)))?.status).toBe("error");
+        expect(await storage.threads.get(uuid(1))).toMatchObject({ status: "error", values: { b: 2 }, interrupts: {} });
+        await storage.runs.finish({ runId: uuid(1002), threadId: uuid(2), status: "success", thread: "delete" });
+        expect(await storage.threads.get(uuid(2))).toBeNull();
+        expect(await storage.runs.get(uuid(1002))).toBeNull();
+        // A thread deleted meanwhile is fine.
+        await expect(storage.runs.finish({ runId: uuid(1002), threadId: uuid(2), status: "success", thread: { status: "idle" } })).resolves.toBeUndefined();
       });
 
       it("does not claim a run before it is due; requeues running runs after a crash", async () => {

@@ -149,10 +149,6 @@ export class SqliteRuns implements RunRepository {
     });
   }
 
-  async setStatus(runId: string, status: RunStatus): Promise<boolean> {
-    return this.group.write(() => this.updateStatus.run(status, new Date().toISOString(), runId).changes > 0);
-  }
-
   async finish(outcome: RunOutcome): Promise<void> {
     return this.group.write(() => {
       this.updateStatus.run(outcome.status, new Date().toISOString(), outcome.runId);
