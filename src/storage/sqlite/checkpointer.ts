@@ -15,7 +15,8 @@ import type { GroupCommit } from "./group-commit.js";
 const NOT_METADATA = /^(?:__|checkpoint_|langgraph_auth_)|^thread_ts$/;
 
 /** What LangGraph's serializer writes, as the whole value, when JSON.stringify throws. */
-const GAVE_UP = JSON.stringify("[unable to serialize, circular reference is too complex to analyze]");
+const GAVE_UP_TEXT = "[unable to serialize, circular reference is too complex to analyze]";
+const GAVE_UP = JSON.stringify(GAVE_UP_TEXT);
 
 /**
  * LangGraph's serializer, except that a value it cannot serialize is an error instead of being
@@ -26,7 +27,7 @@ const GAVE_UP = JSON.stringify("[unable to serialize, circular reference is too 
 class StrictSerializer extends JsonPlusSerializer {
   override async dumpsTyped(value: unknown): Promise<[string, Uint8Array]> {
     const [type, bytes] = await super.dumpsTyped(value);
-    if (type === "json" && bytes.length === GAVE_UP.length && new TextDecoder().decode(bytes) === GAVE_UP && JSON.stringify(value) !== GAVE_UP) {
+    if (type === "json" && bytes.length === GAVE_UP.length && value !== GAVE_UP_TEXT && new TextDecoder().decode(bytes) === GAVE_UP) {
       throw new TypeError(`The graph's state cannot be stored as JSON: ${whyNotJson(value)}`);
     }
     return [type, bytes];
