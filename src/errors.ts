@@ -51,6 +51,17 @@ export class Unprocessable extends AppError {
 }
 
 /**
+ * The server is stopping (a shutdown, a reload) while a run it was executing had not finished:
+ * the run is left to resume on the next start, so a reader waiting for its end is told so instead
+ * of getting what the run had done so far as if it were the result.
+ */
+export class ServerStopping extends AppError {
+  constructor() {
+    super(503, "The server stopped before the run finished; the run resumes when the server is back", { "retry-after": "1" });
+  }
+}
+
+/**
  * A problem with the user's project (langgraph.json, a graph file, the auth module) found at
  * start-up. The CLI prints only the message (one line naming the file and the key) and exits 1.
  */

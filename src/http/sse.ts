@@ -3,6 +3,7 @@
  * blank line per event; a `: heartbeat` comment every 15 s keeps proxies from cutting idle streams.
  */
 import type { FastifyReply } from "fastify";
+import { ServerStopping } from "../errors.js";
 import type { RunEvent } from "../runs/broker.js";
 
 export function sseFrame(event: RunEvent, withId: boolean): string {
@@ -36,9 +37,17 @@ export async function sendSse(
       // A slow client must not hold the run back: events queue in the broker, not in the worker.
       if (!raw.write(sseFrame(event, options.withIds))) await new Promise((r) => raw.once("drain", r).once("close", r));
     }
+    raw.end();
+  } catch (err) {
+    // The server is stopping mid-run: cut the stream rather than end it, so the client does not
+    // take it for the run's end (the SDKs reconnect to resumable runs once the server is back).
+    if (!(err instanceof ServerStopping)) {
+      raw.end();
+      throw err;
+    }
+    raw.destroy();
   } finally {
     clearInterval(heartbeat);
-    raw.end();
   }
 }
 

@@ -7,6 +7,8 @@
  * that arrives just after the end still gets the events), then it is dropped: `retainMs` for
  * ordinary runs, longer for resumable ones, whose clients may reconnect with Last-Event-ID.
  */
+import { ServerStopping } from "../errors.js";
+
 export interface RunEvent {
   /** Per-run sequence number, 0 for the `metadata` event. */
   id: number;
@@ -18,6 +20,8 @@ export interface RunEvent {
 interface RunLog {
   events: RunEvent[];
   done: boolean;
+  /** Ended by the server stopping, not by the run: readers get ServerStopping. */
+  stopped?: boolean;
   wakers: Set<() => void>;
   dropTimer?: NodeJS.Timeout;
 }
@@ -46,6 +50,7 @@ export class RunBroker {
     if (old?.dropTimer) clearTimeout(old.dropTimer);
     const log = this.log(runId);
     log.done = false;
+    log.stopped = false;
   }
 
   publish(runId: string, event: string, data: string): void {
@@ -54,9 +59,11 @@ export class RunBroker {
     this.wake(log);
   }
 
-  finish(runId: string, options: { resumable?: boolean } = {}): void {
+  /** The run's log is complete; `stopped`: the server is stopping and the run will resume later. */
+  finish(runId: string, options: { resumable?: boolean; stopped?: boolean } = {}): void {
     const log = this.log(runId);
     log.done = true;
+    log.stopped = options.stopped;
     this.wake(log);
     if (log.dropTimer) clearTimeout(log.dropTimer);
     const retain = options.resumable ? Math.max(this.retainMs, this.resumableRetainMs) : this.retainMs;
@@ -79,7 +86,10 @@ export class RunBroker {
     let next = (options.afterId ?? -1) + 1;
     while (!options.signal?.aborted) {
       while (next < log.events.length) yield log.events[next++]!;
-      if (log.done) return;
+      if (log.done) {
+        if (log.stopped) throw new ServerStopping();
+        return;
+      }
       const woken = await new Promise<boolean>((resolve) => {
         const done = (byEvent: boolean) => {
           clearTimeout(timer);

@@ -6,7 +6,7 @@
 import { v7 as uuidv7 } from "uuid";
 import type { AuthContext } from "../auth/authenticate.js";
 import type { Authorizer } from "../auth/authorize.js";
-import { NotFound, Unprocessable } from "../errors.js";
+import { NotFound, ServerStopping, Unprocessable } from "../errors.js";
 import type { GraphRegistry } from "../graphs/registry.js";
 import type { Metadata, MetadataFilter, MultitaskStrategy, Run, RunKwargs, RunStatus, Storage, Thread } from "../storage/types.js";
 import { threadNotFound } from "../threads/service.js";
@@ -177,9 +177,15 @@ export class RunService {
   async waitForResult(run: Run, signal?: AbortSignal): Promise<string> {
     let lastValues: string | undefined;
     let error: string | undefined;
-    for await (const event of this.events(run, { signal })) {
-      if (event.event === "values") lastValues = event.data;
-      else if (event.event === "error") error = event.data;
+    try {
+      for await (const event of this.events(run, { signal })) {
+        if (event.event === "values") lastValues = event.data;
+        else if (event.event === "error") error = event.data;
+      }
+    } catch (err) {
+      // The answer's status line is long gone: the error goes in the body, as a failed run's does.
+      if (err instanceof ServerStopping) return JSON.stringify({ __error__: { error: err.name, message: err.message } });
+      throw err;
     }
     if (error !== undefined) return `{"__error__":${error}}`;
     if (lastValues !== undefined) return lastValues;

@@ -165,7 +165,7 @@ export class WorkerPool {
       const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
       if (reason === "shutdown") {
         // Left `running` on purpose: the next start re-queues it and it resumes from its checkpoint.
-        this.broker.finish(run.run_id);
+        this.broker.finish(run.run_id, { stopped: true });
         return;
       }
       if (reason === "interrupt" || reason === "rollback") {

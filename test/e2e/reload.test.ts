@@ -90,10 +90,11 @@ describe("hot reload", () => {
       await client.runs.wait(thread.thread_id, "agent", { input: { text: "first" } });
       expect(await reply(dev.url, "hi")).toBe("v1: hi");
 
-      // A run is executing its second step when the reload happens.
+      // A run is executing its second step when the reload happens; a client waits for it.
       const slowThread = await client.threads.create();
       const slowRun = await client.runs.create(slowThread.thread_id, "slow", { input: {} });
       await waitFor(async () => existsSync(path.join(dir, "src/first.log")));
+      const joining = fetch(`${dev.url}/threads/${slowThread.thread_id}/runs/${slowRun.run_id}/join`, { headers: { authorization: "Bearer token-a" } });
 
       // A file the graph imports.
       const started = Date.now();
@@ -106,6 +107,11 @@ describe("hot reload", () => {
       const kept = await client.threads.get<{ reply: string }>(thread.thread_id);
       expect(kept.metadata).toMatchObject({ topic: "kept" });
       expect(kept.values?.reply).toBe("v1: first");
+
+      // The waiting client was told the truth (the run had not finished), not given a partial result.
+      const joined = await joining;
+      expect(joined.status).toBe(503);
+      expect(((await joined.json()) as { detail: string }).detail).toMatch(/stopped before the run finished; the run resumes/);
 
       // The interrupted run resumes from its checkpoint: the first step does not run again.
       writeFileSync(path.join(dir, "src/gate"), "");

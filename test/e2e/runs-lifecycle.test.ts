@@ -38,7 +38,21 @@ describe("run lifecycle", () => {
     const thread = await c1.threads.create();
     const run = await c1.runs.create(thread.thread_id, "slow", { input: { delay_ms: 1_500 } });
     await waitFor(async () => (await c1.runs.get(thread.thread_id, run.run_id)).status === "running");
+    // Readers of the unfinished run are told so, not handed a partial result as the answer.
+    const waiting = fetch(`${first.url}/runs/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ assistant_id: "slow", input: { delay_ms: 1_500 } }),
+    }).then((r) => r.json());
+    const streaming = fetch(`${first.url}/threads/${thread.thread_id}/runs/${run.run_id}/stream`).then(async (r) => {
+      for await (const _ of r.body!) {
+        // read until the server cuts the stream
+      }
+    });
+    await waitFor(async () => first.stats().activeRuns === 2);
     await first.close(); // graceMs 0: the run is left running, as a crash would leave it
+    expect(await waiting).toEqual({ __error__: { error: "ServerStopping", message: expect.stringMatching(/the run resumes when the server is back/) } });
+    await expect(streaming).rejects.toThrow();
 
     const second = await createServer({ config: project, port: 0, logLevel: "silent" });
     try {
