@@ -31,7 +31,8 @@ export function describeValidation(context: string | undefined, issues: Validati
 
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof AppError) {
-    if (error.status >= 500) request.log.error({ err: error, reqId: request.id, url: request.url }, "request failed");
+    // 503 (the server is stopping) is expected, not a fault worth an error line.
+    if (error.status >= 500 && error.status !== 503) request.log.error({ err: error, reqId: request.id, url: request.url }, "request failed");
     void reply.code(error.status).headers(error.headers).send({ detail: error.message });
     return;
   }
