@@ -100,12 +100,15 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   if (env.missingFile) logger.warn(`env file ${env.missingFile} not found; continuing without it`);
 
   const loader = options.loader ?? new ModuleLoader();
-  const graphs = await GraphRegistry.load(config.graphs, loader);
-  let authModule: AuthModule | undefined;
-  if (config.auth?.module) authModule = await loadAuthModule(config.auth.module, loader);
-  const customApp = config.httpApp ? await loadCustomApp(config.httpApp, loader) : undefined;
-  const ui = await buildUiBundles(config.ui, { shared: config.uiShared, projectDir: config.projectDir, onInputs: (files) => loader.note(files) });
-  loader.idle();
+  let project: Awaited<ReturnType<typeof loadProject>>;
+  try {
+    project = await loadProject(config, loader);
+  } finally {
+    // A loader of our own has no one to ask for its file list: forget it (the reload supervisor
+    // disposes of the ones it passes in).
+    if (!options.loader) loader.dispose();
+  }
+  const { graphs, authModule, customApp, ui } = project;
 
   const ownsStorage = typeof options.storage !== "object";
   const storage =
@@ -238,6 +241,17 @@ function ensureGitignored(projectDir: string, logger: Logger): void {
   } catch (err) {
     logger.warn({ err }, `could not add ${line} to ${file}`);
   }
+}
+
+/** The project's code: graphs, the auth module, `http.app` and the UI bundles. */
+async function loadProject(config: ProjectConfig, loader: ModuleLoader) {
+  const graphs = await GraphRegistry.load(config.graphs, loader);
+  let authModule: AuthModule | undefined;
+  if (config.auth?.module) authModule = await loadAuthModule(config.auth.module, loader);
+  const customApp = config.httpApp ? await loadCustomApp(config.httpApp, loader) : undefined;
+  const ui = await buildUiBundles(config.ui, { shared: config.uiShared, projectDir: config.projectDir, onInputs: (files) => loader.note(files) });
+  loader.idle();
+  return { graphs, authModule, customApp, ui };
 }
 
 /** `http.app`: a Fastify plugin, or anything with `fetch(Request)` (a Hono app). */
