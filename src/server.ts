@@ -8,21 +8,24 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type { Logger } from "pino";
 import { AssistantService } from "./assistants/service.js";
+import { AccessGuard } from "./auth/access.js";
 import { Authenticator } from "./auth/authenticate.js";
 import { Authorizer } from "./auth/authorize.js";
 import { loadAuthModule, type AuthModule } from "./auth/load.js";
+import type { StudioPolicy } from "./auth/studio.js";
 import { loadProjectEnv } from "./config/env.js";
 import { loadConfig, type ProjectConfig } from "./config/load.js";
 import { ConfigError } from "./errors.js";
 import { ModuleLoader } from "./graphs/module-loader.js";
 import { GraphRegistry, importExport } from "./graphs/registry.js";
 import type { CustomApp } from "./http/custom-app.js";
-import { buildApp, type App, type AppDeps } from "./http/app.js";
+import { buildApp, type App } from "./http/app.js";
+import { studioOriginMatcher } from "./http/cors.js";
 import { createLogger } from "./logging.js";
 import { RunBroker } from "./runs/broker.js";
-import { headerFilter, type HeaderPolicy } from "./runs/configurable-headers.js";
+import { headerFilter } from "./runs/configurable-headers.js";
 import { RunService } from "./runs/service.js";
-import { WebhookSender, type WebhookPolicy } from "./runs/webhooks.js";
+import { WebhookSender } from "./runs/webhooks.js";
 import { WorkerPool } from "./runs/worker.js";
 import { openSqliteStorage } from "./storage/sqlite/index.js";
 import type { Storage } from "./storage/types.js";
@@ -65,8 +68,18 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** Sync every SQLite commit to disk (survives power loss; slower). Default off: crashes lose nothing. */
   fsync?: boolean;
-  /** `dev` (default) adds `POST /internal/truncate` for integration suites. */
+  /**
+   * `dev` (default) honours the Studio bypass (`x-auth-scheme: langsmith` from a loopback client,
+   * unless `auth.disable_studio_auth`); `production` never does.
+   */
   mode?: "dev" | "production";
+  /**
+   * Adds `POST /internal/truncate`, which deletes stored data, for integration suites that reset
+   * the server between tests (dev mode only; refused to Studio and cross-origin requests).
+   */
+  allowTruncate?: boolean;
+  /** Browser origins, besides LangGraph Studio's own, that may use the Studio bypass. */
+  studioOrigins?: string[];
   /**
    * Imports the project's modules. A new loader evaluates the project's files afresh; the reload
    * supervisor passes its own to learn which files to watch, even when loading fails.
@@ -115,16 +128,18 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     typeof options.storage === "object" ? options.storage : openStorage(options.storage ?? "sqlite", config, logger, options.fsync ?? false);
   try {
     const broker = new RunBroker(options.streamRetainMs);
-    const authorizer = new Authorizer(authModule?.handlers ?? {}, logger);
-    const authenticator = new Authenticator(authModule, { disableStudioAuth: config.auth?.disableStudioAuth ?? false, logger });
-    const webhooks = new WebhookSender(logger, (config.raw as { webhooks?: { url?: WebhookPolicy } }).webhooks?.url);
+    const dev = (options.mode ?? "dev") === "dev";
+    const access = new AccessGuard(storage, new Authorizer(authModule?.handlers ?? {}, logger), graphs);
+    const studio: StudioPolicy | null =
+      dev && !config.auth?.disableStudioAuth ? { isStudioOrigin: studioOriginMatcher(options.studioOrigins ?? []) } : null;
+    const authenticator = new Authenticator(authModule, { studio, logger });
+    const webhooks = new WebhookSender(logger, config.webhookPolicy);
     const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10, webhooks, options.runTimeoutMs);
-    const assistants = new AssistantService(storage, graphs, authorizer, logger);
-    const threads = new ThreadService(storage, graphs, authorizer, (threadId) => worker.stopThreadRuns(threadId));
-    const httpConfig = config.raw.http as { configurable_headers?: HeaderPolicy } | undefined;
-    const runs = new RunService(storage, graphs, authorizer, broker, worker, webhooks, headerFilter(httpConfig?.configurable_headers));
+    const assistants = new AssistantService(storage, graphs, access, logger);
+    const threads = new ThreadService(storage, graphs, access, (threadId) => worker.stopThreadRuns(threadId));
+    const runs = new RunService(storage, access, broker, worker, webhooks, headerFilter(config.http.configurable_headers));
     const scheduler: CronScheduler = new CronScheduler(storage, () => crons, logger);
-    const crons = new CronService(storage, graphs, authorizer, runs, () => scheduler.wake());
+    const crons = new CronService(storage, graphs, access, runs, () => scheduler.wake());
     await assistants.ensureSystemAssistants();
 
     const app = await buildApp({
@@ -133,17 +148,18 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       assistants,
       threads,
       runs,
-      store: new StoreService(storage.store, authorizer),
+      store: new StoreService(storage.store, access),
       crons,
       info: { version: packageVersion("../package.json"), langgraphVersion: packageVersion("@langchain/langgraph/package.json") },
       bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
       heartbeatMs: options.heartbeatMs ?? 15_000,
-      openapiAuth: config.auth?.openapi as AppDeps["openapiAuth"],
-      http: config.raw.http as AppDeps["http"],
+      openapiAuth: config.auth?.openapi,
+      http: config.http,
+      studioOrigin: studio ? (origin) => studio.isStudioOrigin(origin) : null,
       ui,
       mountPrefix: config.mountPrefix,
-      customApp: customApp ? { app: customApp, authenticate: config.raw.http?.enable_custom_route_auth !== false } : undefined,
-      truncate: (options.mode ?? "dev") === "dev" ? (opts) => storage.truncate(opts) : undefined,
+      customApp: customApp ? { app: customApp, authenticate: config.http.enable_custom_route_auth !== false } : undefined,
+      truncate: dev && options.allowTruncate ? (opts) => storage.truncate(opts) : undefined,
     });
     try {
       await app.listen({ port: options.port ?? 2024, host: options.host ?? "127.0.0.1" });
@@ -196,16 +212,6 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   }
 }
 
-/** `store.ttl` in langgraph.json: default_ttl and sweep_interval_minutes in minutes, refresh_on_read. */
-function storeTtl(config: ProjectConfig): { defaultMinutes: number | null; refreshOnRead: boolean; sweepMinutes: number } {
-  const ttl = (config.raw.store?.ttl ?? {}) as { default_ttl?: number; refresh_on_read?: boolean; sweep_interval_minutes?: number };
-  return {
-    defaultMinutes: typeof ttl.default_ttl === "number" && ttl.default_ttl > 0 ? ttl.default_ttl : null,
-    refreshOnRead: ttl.refresh_on_read ?? true,
-    sweepMinutes: typeof ttl.sweep_interval_minutes === "number" && ttl.sweep_interval_minutes > 0 ? ttl.sweep_interval_minutes : 60,
-  };
-}
-
 /** Expired store items are invisible at once; the sweeper removes them from disk now and then. */
 function startStoreSweeper(storage: Storage, config: ProjectConfig, logger: Logger): NodeJS.Timeout {
   const sweep = () =>
@@ -214,14 +220,14 @@ function startStoreSweeper(storage: Storage, config: ProjectConfig, logger: Logg
       (err) => logger.warn({ err }, "store sweep failed"),
     );
   void sweep();
-  const timer = setInterval(sweep, storeTtl(config).sweepMinutes * 60_000);
+  const timer = setInterval(sweep, config.storeTtl.sweepMinutes * 60_000);
   timer.unref();
   return timer;
 }
 
 /** The project's storage: the SQLite file under `<project>/.agent-server/`, or an in-memory one. */
 export function openStorage(kind: "sqlite" | "memory", config: ProjectConfig, logger: Logger, fsync: boolean): Storage {
-  const options = { storeTtl: storeTtl(config), fsync };
+  const options = { storeTtl: config.storeTtl, fsync };
   if (kind === "memory") return openSqliteStorage(":memory:", options);
   const dir = path.join(config.projectDir, DATA_DIR_NAME);
   ensureGitignored(config.projectDir, logger);

@@ -1,13 +1,13 @@
 /**
- * Assistants: system assistants (one per graph) and the whole assistants API. Every call is
- * authorized here, before storage is touched; a filter the handler returns goes down to storage,
- * so a hidden assistant behaves exactly like a missing one.
+ * Assistants: system assistants (one per graph) and the whole assistants API. Every call goes
+ * through the access guard before storage is touched; a filter the handler returns goes down to
+ * storage, so a hidden assistant behaves exactly like a missing one.
  */
 import type { Logger } from "pino";
 import { v7 as uuidv7 } from "uuid";
+import type { AccessGuard } from "../auth/access.js";
 import type { AuthContext } from "../auth/authenticate.js";
-import type { Authorizer } from "../auth/authorize.js";
-import { NotFound } from "../errors.js";
+import { AssistantNotFound, AssistantVersionNotFound, Conflict, GraphNotFound } from "../errors.js";
 import { drawGraph, graphSchemas, subgraphSchemas, type GraphSchemas } from "../graphs/introspect.js";
 import type { GraphRegistry, RunnableGraph } from "../graphs/registry.js";
 import type { Assistant, AssistantPatch, AssistantSearchQuery, AssistantVersion, IfExists, Metadata, Page, Storage } from "../storage/types.js";
@@ -36,13 +36,11 @@ export interface AssistantSearchBody {
   sort_order?: AssistantSearchQuery["sortOrder"];
 }
 
-const NOT_FOUND = "Assistant not found";
-
 export class AssistantService {
   constructor(
     private readonly storage: Storage,
     private readonly graphs: GraphRegistry,
-    private readonly authorizer: Authorizer,
+    private readonly access: AccessGuard,
     private readonly logger: Logger,
   ) {}
 
@@ -71,7 +69,7 @@ export class AssistantService {
   }
 
   async create(auth: AuthContext | null, body: AssistantCreateBody): Promise<Assistant> {
-    if (!this.graphs.has(body.graph_id)) throw new NotFound(`Graph "${body.graph_id}" not found`);
+    if (!this.graphs.has(body.graph_id)) throw new GraphNotFound(body.graph_id);
     const value = {
       assistant_id: body.assistant_id ?? uuidv7(),
       graph_id: body.graph_id,
@@ -82,9 +80,9 @@ export class AssistantService {
       name: body.name ?? "Untitled",
       description: body.description ?? null,
     };
-    const filter = await this.authorizer.authorize(auth, "assistants", "create", value);
+    const filter = await this.access.filter(auth, "assistants", "create", value);
     const now = new Date().toISOString();
-    const { assistant } = await this.storage.assistants.put(
+    const result = await this.storage.assistants.put(
       {
         assistant_id: value.assistant_id,
         graph_id: value.graph_id,
@@ -100,38 +98,35 @@ export class AssistantService {
       value.if_exists,
       filter,
     );
-    return assistant;
+    if (result.kind === "conflict") throw new Conflict(`Assistant ${value.assistant_id} already exists`, "assistant_exists");
+    return result.record;
   }
 
   async get(auth: AuthContext | null, idOrGraph: string): Promise<Assistant> {
-    const assistantId = this.graphs.resolveAssistantId(idOrGraph);
-    const filter = await this.authorizer.authorize(auth, "assistants", "read", { assistant_id: assistantId });
-    const assistant = await this.storage.assistants.get(assistantId, filter);
-    if (!assistant) throw new NotFound(NOT_FOUND);
-    return assistant;
+    return (await this.access.assistant(auth, idOrGraph, "read")).record;
   }
 
   async update(auth: AuthContext | null, idOrGraph: string, body: AssistantPatchBody): Promise<Assistant> {
     const assistantId = this.graphs.resolveAssistantId(idOrGraph);
-    if (body.graph_id !== undefined && !this.graphs.has(body.graph_id)) throw new NotFound(`Graph "${body.graph_id}" not found`);
+    if (body.graph_id !== undefined && !this.graphs.has(body.graph_id)) throw new GraphNotFound(body.graph_id);
     const value = { assistant_id: assistantId, ...body, metadata: { ...(body.metadata ?? {}) } };
-    const filter = await this.authorizer.authorize(auth, "assistants", "update", value);
+    const filter = await this.access.filter(auth, "assistants", "update", value);
     // The handler may have stamped metadata (value.metadata): that is what gets merged.
     const updated = await this.storage.assistants.update(assistantId, { ...body, metadata: value.metadata }, filter);
-    if (!updated) throw new NotFound(NOT_FOUND);
+    if (!updated) throw new AssistantNotFound();
     return updated;
   }
 
   async delete(auth: AuthContext | null, idOrGraph: string, deleteThreads: boolean): Promise<string> {
     const assistantId = this.graphs.resolveAssistantId(idOrGraph);
-    const filter = await this.authorizer.authorize(auth, "assistants", "delete", { assistant_id: assistantId });
-    if (!(await this.storage.assistants.delete(assistantId, { deleteThreads, filter }))) throw new NotFound(NOT_FOUND);
+    const filter = await this.access.filter(auth, "assistants", "delete", { assistant_id: assistantId });
+    if (!(await this.storage.assistants.delete(assistantId, { deleteThreads, filter }))) throw new AssistantNotFound();
     return assistantId;
   }
 
   async search(auth: AuthContext | null, body: AssistantSearchBody): Promise<Page<Assistant>> {
     const value = { graph_id: body.graph_id, metadata: body.metadata ?? {}, limit: body.limit, offset: body.offset };
-    const filter = await this.authorizer.authorize(auth, "assistants", "search", value);
+    const filter = await this.access.filter(auth, "assistants", "search", value);
     return this.storage.assistants.search({
       graphId: body.graph_id,
       metadata: body.metadata,
@@ -146,7 +141,7 @@ export class AssistantService {
 
   async count(auth: AuthContext | null, body: { graph_id?: string; metadata?: Metadata; name?: string }): Promise<number> {
     const value = { graph_id: body.graph_id, metadata: body.metadata ?? {}, limit: 0, offset: 0 };
-    const filter = await this.authorizer.authorize(auth, "assistants", "search", value);
+    const filter = await this.access.filter(auth, "assistants", "search", value);
     return this.storage.assistants.count({ graphId: body.graph_id, metadata: body.metadata, name: body.name, filter });
   }
 
@@ -155,28 +150,21 @@ export class AssistantService {
     idOrGraph: string,
     query: { limit: number; offset: number; metadata?: Metadata },
   ): Promise<AssistantVersion[]> {
-    const assistantId = this.graphs.resolveAssistantId(idOrGraph);
-    const filter = await this.authorizer.authorize(auth, "assistants", "read", { assistant_id: assistantId });
-    const versions = await this.storage.assistants.listVersions(assistantId, { ...query, filter });
-    if (versions.length === 0 && !(await this.storage.assistants.get(assistantId, filter))) {
-      throw new NotFound(`Assistant "${assistantId}" not found.`);
-    }
-    return versions;
+    const { record, filter } = await this.access.assistant(auth, idOrGraph, "read");
+    return this.storage.assistants.listVersions(record.assistant_id, { ...query, filter });
   }
 
   async setLatest(auth: AuthContext | null, idOrGraph: string, version: number): Promise<Assistant> {
-    const assistantId = this.graphs.resolveAssistantId(idOrGraph);
-    const filter = await this.authorizer.authorize(auth, "assistants", "update", { assistant_id: assistantId, version });
-    if (!(await this.storage.assistants.get(assistantId, filter))) throw new NotFound(NOT_FOUND);
-    const updated = await this.storage.assistants.setLatest(assistantId, version, filter);
-    if (!updated) throw new NotFound("Assistant version not found");
+    const { record, filter } = await this.access.assistant(auth, idOrGraph, "update", { version });
+    const updated = await this.storage.assistants.setLatest(record.assistant_id, version, filter);
+    if (!updated) throw new AssistantVersionNotFound();
     return updated;
   }
 
   /** The assistant's graph, built with its config (factories see it), for introspection. */
   private async graphOf(auth: AuthContext | null, idOrGraph: string): Promise<{ assistant: Assistant; graph: RunnableGraph }> {
     const assistant = await this.get(auth, idOrGraph);
-    if (!this.graphs.has(assistant.graph_id)) throw new NotFound(`Graph "${assistant.graph_id}" not found`);
+    if (!this.graphs.has(assistant.graph_id)) throw new GraphNotFound(assistant.graph_id);
     const graph = await this.graphs.get(assistant.graph_id, assistant.config, {});
     return { assistant, graph };
   }

@@ -1,11 +1,12 @@
 /**
  * Turns an incoming request into the authenticated user by calling the user's `authenticate`
- * with a WHATWG Request, and applies the Studio rule: `x-auth-scheme: langsmith` means the Studio
- * user only for loopback peers and only while `disable_studio_auth` is off.
+ * with a WHATWG Request, and applies the Studio rule (studio.ts): `x-auth-scheme: langsmith`
+ * means the Studio user only when nobody else can be sending it.
  */
 import type { Logger } from "pino";
-import { AppError, Unauthorized } from "../errors.js";
+import { AppError, BadRequest, Unauthorized } from "../errors.js";
 import type { AuthModule, AuthUser } from "./load.js";
+import { isStudioRequest, STUDIO_USER, type StudioPolicy } from "./studio.js";
 
 /** Who is calling: the user and the scopes handlers see. `null` when no auth module is set. */
 export interface AuthContext {
@@ -19,20 +20,15 @@ export interface IncomingRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   remoteAddress: string | undefined;
+  /** Node's raw header list (name, value, name, value...), to see repeated headers. */
+  rawHeaders?: string[];
 }
-
-export const STUDIO_USER: AuthUser = Object.freeze({
-  kind: "StudioUser",
-  identity: "langgraph-studio-user",
-  display_name: "langgraph-studio-user",
-  permissions: [],
-  is_authenticated: true,
-});
 
 export class Authenticator {
   constructor(
     private readonly module: AuthModule | undefined,
-    private readonly options: { disableStudioAuth: boolean; logger: Logger },
+    /** `studio`: the bypass policy, or null when it is off (serve, `disable_studio_auth`). */
+    private readonly options: { studio: StudioPolicy | null; logger: Logger },
   ) {}
 
   get enabled(): boolean {
@@ -43,11 +39,11 @@ export class Authenticator {
   authenticate(req: IncomingRequest): Promise<AuthContext | null> {
     const module = this.module;
     if (!module) return NOBODY;
-    if (
-      !this.options.disableStudioAuth &&
-      headerValue(req.headers["x-auth-scheme"]) === "langsmith" &&
-      isLoopback(req.remoteAddress)
-    ) {
+    // Two Authorization headers: a proxy in front of us may have checked the other one.
+    if (req.rawHeaders && countHeader(req.rawHeaders, "authorization") > 1) {
+      return Promise.reject(new BadRequest("More than one Authorization header", "duplicate_authorization"));
+    }
+    if (isStudioRequest(this.options.studio, req.headers, req.remoteAddress)) {
       return Promise.resolve({ user: { ...STUDIO_USER, permissions: [] }, permissions: [] });
     }
     // Handlers without authenticate: nobody is identified, and (as in LangGraph) no handler runs.
@@ -208,11 +204,8 @@ function normaliseHeaders(headers: unknown): Record<string, string> {
   return out;
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+function countHeader(rawHeaders: string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.length === name.length && rawHeaders[i]!.toLowerCase() === name) n++;
+  return n;
 }

@@ -25,6 +25,10 @@ export interface DevOptions {
   runTimeoutMs?: number;
   /** Largest request body, in bytes. */
   bodyLimit: number;
+  /** Serve `POST /internal/truncate` (a data reset for integration suites). */
+  allowTruncate: boolean;
+  /** Browser origins, besides Studio's, that may use the Studio bypass. */
+  studioOrigins: string[];
 }
 
 export async function runDev(options: DevOptions): Promise<void> {
@@ -42,6 +46,8 @@ export async function runDev(options: DevOptions): Promise<void> {
       nJobsPerWorker: options.nJobsPerWorker,
       runTimeoutMs: options.runTimeoutMs,
       bodyLimit: options.bodyLimit,
+      allowTruncate: options.allowTruncate,
+      studioOrigins: options.studioOrigins,
       storage: sharedStorage ?? options.storage,
       fsync: options.fsync,
       logger,

@@ -18,6 +18,26 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface DevFlags {
+  port: number;
+  host: string;
+  config: string;
+  browser: boolean;
+  nJobsPerWorker: number;
+  inMemory?: boolean;
+  fsync?: boolean;
+  shutdownGrace: number;
+  reload: boolean;
+  runTimeout?: number;
+  bodyLimit: number;
+  allowTruncate?: boolean;
+  studioOrigin: string[];
+}
+
 export function buildProgram(): Command {
   const program = new Command("agent-server")
     .description("A durable server for LangGraph agents, speaking the LangGraph agent-server API")
@@ -39,8 +59,10 @@ export function buildProgram(): Command {
     .option("--body-limit <megabytes>", "largest request body accepted (a larger one is answered 413)", integer("--body-limit", 1, 1024), 10)
     .option("--run-timeout <seconds>", "stop a run that executes longer than this; it ends with status timeout (default: no limit)", integer("--run-timeout", 1, 31_536_000))
     .option("--shutdown-grace <seconds>", "on SIGINT/SIGTERM, how long running runs may finish", integer("--shutdown-grace", 0, 86_400), 30)
+    .option("--allow-truncate", "serve POST /internal/truncate, which deletes stored data (for integration suites)")
+    .option("--studio-origin <origin>", "a browser origin, besides LangGraph Studio's, that may use the Studio bypass (repeatable)", collect, [])
     .exitOverride()
-    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean; shutdownGrace: number; reload: boolean; runTimeout?: number; bodyLimit: number }) => {
+    .action(async (opts: DevFlags) => {
       await runDev({
         port: opts.port,
         host: opts.host,
@@ -53,6 +75,8 @@ export function buildProgram(): Command {
         reload: opts.reload,
         bodyLimit: opts.bodyLimit * 1024 * 1024,
         runTimeoutMs: opts.runTimeout === undefined ? undefined : opts.runTimeout * 1000,
+        allowTruncate: opts.allowTruncate ?? false,
+        studioOrigins: opts.studioOrigin,
       });
     });
   return program;

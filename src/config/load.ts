@@ -8,7 +8,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Value from "typebox/value";
 import { ConfigError } from "../errors.js";
-import { KNOWN_TOP_LEVEL_KEYS, LanggraphJsonSchema, type LanggraphJson } from "./schema.js";
+import {
+  KNOWN_TOP_LEVEL_KEYS,
+  LanggraphJsonSchema,
+  type HttpConfig,
+  type LanggraphJson,
+  type OpenApiAuth,
+  type WebhookUrlPolicy,
+} from "./schema.js";
 
 /** A `"./file.ts:export"` reference, resolved to an absolute file. */
 export interface ImportRef {
@@ -31,7 +38,7 @@ export interface ProjectConfig {
   configPath: string;
   projectDir: string;
   graphs: GraphRef[];
-  auth?: { module?: ImportRef; disableStudioAuth: boolean; openapi?: Record<string, unknown> };
+  auth?: { module?: ImportRef; disableStudioAuth: boolean; openapi?: OpenApiAuth };
   /** `http.app`: the project's own routes. */
   httpApp?: ImportRef;
   /** `http.mount_prefix` without a trailing slash: "" or "/like/this". */
@@ -41,6 +48,12 @@ export interface ProjectConfig {
   uiShared: string[];
   /** An absolute .env path, or variables given inline. */
   env?: { file: string } | { values: Record<string, string> };
+  /** `http`: CORS, route groups switched off, custom-route auth, configurable headers. */
+  http: HttpConfig;
+  /** `webhooks.url`: the policy for webhook URLs (empty: any http(s) URL). */
+  webhookPolicy: WebhookUrlPolicy;
+  /** `store.ttl`, in minutes; `defaultMinutes` null means items live until deleted. */
+  storeTtl: { defaultMinutes: number | null; refreshOnRead: boolean; sweepMinutes: number };
   raw: LanggraphJson;
   /** Top-level keys we do not know; reported once as a warning by the CLI. */
   unknownKeys: string[];
@@ -104,7 +117,28 @@ export function loadConfig(configOption: string): ProjectConfig {
   });
   const unknownKeys = Object.keys(raw).filter((k) => !KNOWN_TOP_LEVEL_KEYS.has(k));
   const mountPrefix = (raw.http?.mount_prefix ?? "").replace(/\/+$/, "");
-  return { configPath, projectDir, graphs, auth, httpApp, mountPrefix, ui, uiShared: raw.ui_config?.shared ?? [], env, raw, unknownKeys };
+  const ttl = raw.store?.ttl ?? {};
+  const storeTtl = {
+    defaultMinutes: typeof ttl.default_ttl === "number" && ttl.default_ttl > 0 ? ttl.default_ttl : null,
+    refreshOnRead: ttl.refresh_on_read ?? true,
+    sweepMinutes: typeof ttl.sweep_interval_minutes === "number" && ttl.sweep_interval_minutes > 0 ? ttl.sweep_interval_minutes : 60,
+  };
+  return {
+    configPath,
+    projectDir,
+    graphs,
+    auth,
+    httpApp,
+    mountPrefix,
+    ui,
+    uiShared: raw.ui_config?.shared ?? [],
+    env,
+    http: raw.http ?? {},
+    webhookPolicy: raw.webhooks?.url ?? {},
+    storeTtl,
+    raw,
+    unknownKeys,
+  };
 }
 
 function parseImportRef(

@@ -1,16 +1,16 @@
 /**
- * Crons: scheduled runs, on a thread or stateless. Authorized with `crons:*` handlers (filters on
- * the cron's metadata); the creator's identity is kept so each scheduled run is created as them,
- * through the same run service (and its authorization) as any run.
+ * Crons: scheduled runs, on a thread or stateless. Authorized through the access guard with
+ * `crons:*` handlers (filters on the cron's metadata); the creator's identity is kept so each
+ * scheduled run is created as them, through the same run service (and its authorization) as any
+ * run.
  */
 import { v7 as uuidv7 } from "uuid";
+import type { AccessGuard } from "../auth/access.js";
 import type { AuthContext } from "../auth/authenticate.js";
-import type { Authorizer } from "../auth/authorize.js";
-import { NotFound } from "../errors.js";
+import { CronNotFound } from "../errors.js";
 import type { GraphRegistry } from "../graphs/registry.js";
 import type { RunCreateBody, RunService } from "../runs/service.js";
 import type { Cron, CronSearchQuery, Metadata, Page, Storage } from "../storage/types.js";
-import { threadNotFound } from "../threads/service.js";
 import { nextSlot, parseSchedule } from "./schedule.js";
 
 export interface CronCreateBody extends RunCreateBody {
@@ -23,7 +23,6 @@ export interface CronCreateBody extends RunCreateBody {
 
 export type CronPatchBody = Partial<Omit<CronCreateBody, "assistant_id">>;
 
-const NOT_FOUND = "Cron not found";
 const RUN_FIELDS_EXCLUDED = new Set(["schedule", "timezone", "end_time", "on_run_completed", "enabled", "metadata"]);
 
 function payloadOf(body: Record<string, unknown>): Record<string, unknown> {
@@ -34,20 +33,15 @@ export class CronService {
   constructor(
     private readonly storage: Storage,
     private readonly graphs: GraphRegistry,
-    private readonly authorizer: Authorizer,
+    private readonly access: AccessGuard,
     private readonly runs: RunService,
     private readonly wakeScheduler: () => void,
   ) {}
 
   async create(auth: AuthContext | null, threadId: string | null, body: CronCreateBody): Promise<Cron> {
     parseSchedule(body.schedule, body.timezone);
-    const assistantId = this.graphs.resolveAssistantId(body.assistant_id);
-    const assistantFilter = await this.authorizer.authorize(auth, "assistants", "read", { assistant_id: assistantId });
-    if (!(await this.storage.assistants.get(assistantId, assistantFilter))) throw new NotFound(`No assistant found for "${body.assistant_id}".`);
-    if (threadId) {
-      const threadFilter = await this.authorizer.authorize(auth, "threads", "read", { thread_id: threadId });
-      if (!(await this.storage.threads.get(threadId, threadFilter))) throw threadNotFound(threadId);
-    }
+    const assistantId = (await this.access.runnableAssistant(auth, body.assistant_id)).assistant_id;
+    if (threadId) await this.access.thread(auth, threadId, "read");
     const value = {
       assistant_id: assistantId,
       thread_id: threadId,
@@ -56,7 +50,7 @@ export class CronService {
       payload: payloadOf({ ...body, assistant_id: assistantId }),
       metadata: { ...(body.metadata ?? {}) },
     };
-    await this.authorizer.authorize(auth, "crons", "create", value);
+    await this.access.filter(auth, "crons", "create", value);
     const now = new Date();
     const cron = await this.storage.crons.create(
       {
@@ -82,9 +76,7 @@ export class CronService {
   }
 
   async update(auth: AuthContext | null, cronId: string, body: CronPatchBody): Promise<Cron> {
-    const filter = await this.authorizer.authorize(auth, "crons", "update", { cron_id: cronId, ...body, metadata: { ...(body.metadata ?? {}) } });
-    const current = await this.storage.crons.get(cronId, filter);
-    if (!current) throw new NotFound(NOT_FOUND);
+    const { record: current, filter } = await this.access.cron(auth, cronId, "update", { ...body, metadata: { ...(body.metadata ?? {}) } });
     const schedule = body.schedule ?? current.schedule;
     const timezone = body.timezone ?? current.timezone;
     const endTime = body.end_time ?? current.end_time;
@@ -103,21 +95,21 @@ export class CronService {
       },
       filter,
     );
-    if (!updated) throw new NotFound(NOT_FOUND);
+    if (!updated) throw new CronNotFound();
     this.wakeScheduler();
     return updated;
   }
 
   async delete(auth: AuthContext | null, cronId: string): Promise<void> {
-    const filter = await this.authorizer.authorize(auth, "crons", "delete", { cron_id: cronId });
-    if (!(await this.storage.crons.delete(cronId, filter))) throw new NotFound(NOT_FOUND);
+    const filter = await this.access.filter(auth, "crons", "delete", { cron_id: cronId });
+    if (!(await this.storage.crons.delete(cronId, filter))) throw new CronNotFound();
   }
 
   async search(
     auth: AuthContext | null,
     body: { assistant_id?: string; thread_id?: string; enabled?: boolean; metadata?: Metadata; limit: number; offset: number; sort_by?: CronSearchQuery["sortBy"]; sort_order?: CronSearchQuery["sortOrder"] },
   ): Promise<Page<Cron>> {
-    const filter = await this.authorizer.authorize(auth, "crons", "search", { ...body });
+    const filter = await this.access.filter(auth, "crons", "search", { ...body });
     return this.storage.crons.search({
       assistantId: body.assistant_id ? this.graphs.resolveAssistantId(body.assistant_id) : undefined,
       threadId: body.thread_id,
@@ -132,7 +124,7 @@ export class CronService {
   }
 
   async count(auth: AuthContext | null, body: { assistant_id?: string; thread_id?: string; metadata?: Metadata }): Promise<number> {
-    const filter = await this.authorizer.authorize(auth, "crons", "search", { ...body, limit: 0, offset: 0 });
+    const filter = await this.access.filter(auth, "crons", "search", { ...body, limit: 0, offset: 0 });
     return this.storage.crons.count({
       assistantId: body.assistant_id ? this.graphs.resolveAssistantId(body.assistant_id) : undefined,
       threadId: body.thread_id,

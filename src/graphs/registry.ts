@@ -10,7 +10,7 @@
 import { fileURLToPath } from "node:url";
 import { v5 as uuidv5 } from "uuid";
 import type { GraphRef } from "../config/load.js";
-import { ConfigError, NotFound } from "../errors.js";
+import { ConfigError, GraphNotFound } from "../errors.js";
 import type { Storage } from "../storage/types.js";
 import type { ModuleLoader } from "./module-loader.js";
 
@@ -99,7 +99,7 @@ export class GraphRegistry {
     bind: { checkpointer?: unknown; store?: unknown },
   ): Promise<RunnableGraph> {
     const source = this.sources.get(graphId);
-    if (!source) throw new NotFound(`Graph "${graphId}" not found`);
+    if (!source) throw new GraphNotFound(graphId);
     const graph =
       source.kind === "static" ? source.graph : asGraph(await source.factory(config), `graph factory "${graphId}"`);
     const bound = Object.assign(Object.create(Object.getPrototypeOf(graph)), graph) as RunnableGraph;

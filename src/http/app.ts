@@ -12,17 +12,18 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { Logger } from "pino";
 import type { AssistantService } from "../assistants/service.js";
 import type { AuthContext, Authenticator } from "../auth/authenticate.js";
+import type { HttpConfig, OpenApiAuth } from "../config/schema.js";
 import { Unauthorized } from "../errors.js";
 import type { CronService } from "../crons/service.js";
 import type { RunService } from "../runs/service.js";
 import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
 import type { UiBundle } from "../ui/bundles.js";
-import { corsOptions, type CorsConfig } from "./cors.js";
+import { corsDelegator, privateNetworkHook } from "./cors.js";
 import { isCustomRoute, mountCustomApp, type CustomApp } from "./custom-app.js";
 import { handleError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
-import { isPublicRequest } from "./public-routes.js";
+import { isPublicRequest, PUBLIC_ROUTE } from "./public-routes.js";
 import { assistantRoutes } from "./routes/assistants.js";
 import { cronRoutes } from "./routes/crons.js";
 import { internalRoutes } from "./routes/internal.js";
@@ -59,23 +60,18 @@ export interface AppDeps {
   /** Interval of SSE heartbeat comments, in ms. */
   heartbeatMs: number;
   /** `auth.openapi` from langgraph.json: `{securitySchemes, security}` merged into /openapi.json. */
-  openapiAuth?: { securitySchemes?: Record<string, unknown>; security?: Array<Record<string, string[]>> };
+  openapiAuth?: OpenApiAuth;
   /** `http` from langgraph.json: CORS and the route groups switched off. */
-  http?: {
-    cors?: CorsConfig;
-    disable_assistants?: boolean;
-    disable_threads?: boolean;
-    disable_runs?: boolean;
-    disable_store?: boolean;
-    disable_meta?: boolean;
-  };
+  http?: HttpConfig;
+  /** Which browser origins are LangGraph Studio's, when the Studio bypass is on (dev); else null. */
+  studioOrigin: ((origin: string) => boolean) | null;
   /** `http.mount_prefix`: the path every route is served under ("" or "/like/this"). */
   mountPrefix: string;
   /** Generative-UI bundles by graph id (`ui` in langgraph.json). */
   ui: Map<string, UiBundle>;
   /** The project's own routes (`http.app`); authenticated unless `authenticate` is false. */
   customApp?: { app: CustomApp; authenticate: boolean };
-  /** Present in dev mode only: backs `POST /internal/truncate`. */
+  /** Present only when asked for (`dev --allow-truncate`, `allowTruncate`): backs `POST /internal/truncate`. */
   truncate?: (options: { runs: boolean; threads: boolean; assistants: boolean; checkpointer: boolean; store: boolean }) => Promise<void>;
 }
 
@@ -112,16 +108,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ detail: `Not found: ${request.method} ${request.url.split("?")[0]}` });
+    void reply.code(404).send({ detail: `Not found: ${request.method} ${request.url.split("?")[0]}`, code: "route_not_found" });
   });
 
-  await app.register(cors, corsOptions(deps.http?.cors));
+  const studioOrigin = deps.studioOrigin ?? (() => false);
+  app.addHook("onRequest", privateNetworkHook(studioOrigin));
+  await app.register(cors, { delegator: corsDelegator(deps.http?.cors, studioOrigin, (message) => deps.logger.warn(message)) });
 
   app.addHook("onRequest", (request, _reply, done) => {
-    const query = request.url.indexOf("?");
-    const path = query === -1 ? request.url : request.url.slice(0, query);
     if (
-      isPublicRequest(request.method, path, request.headers, deps.mountPrefix) ||
+      isPublicRequest(request) ||
       (deps.customApp?.authenticate === false && isCustomRoute(request)) ||
       !deps.authenticator.enabled
     ) {
@@ -130,7 +126,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
     const host = request.headers.host ?? "localhost";
     deps.authenticator
-      .authenticate({ method: request.method, url: `${request.protocol}://${host}${request.url}`, headers: request.headers, remoteAddress: request.socket.remoteAddress })
+      .authenticate({
+        method: request.method,
+        url: `${request.protocol}://${host}${request.url}`,
+        headers: request.headers,
+        rawHeaders: request.raw.rawHeaders,
+        remoteAddress: request.socket.remoteAddress,
+      })
       .then((auth) => {
         request.auth = auth;
         done(auth && auth.user.is_authenticated === false ? new Unauthorized() : undefined);
@@ -160,13 +162,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       ...(deps.openapiAuth?.security ? { security: deps.openapiAuth.security } : {}),
     },
   });
-  await app.register(swaggerUi, { routePrefix: `${deps.mountPrefix}/docs` });
+  // The docs UI's own routes (its page and static files) are on the public list.
+  await app.register(async (docs) => {
+    docs.addHook("onRoute", (route) => {
+      route.config = { ...route.config, ...PUBLIC_ROUTE.config };
+    });
+    await docs.register(swaggerUi, { routePrefix: `${deps.mountPrefix}/docs` });
+  });
 
   // Everything is served under `http.mount_prefix` (empty by default).
   await app.register(
     async (plugin) => {
       const scope = plugin.withTypeProvider<TypeBoxTypeProvider>() as App;
-      scope.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+      scope.get("/openapi.json", { ...PUBLIC_ROUTE, schema: { hide: true } }, async () => app.swagger());
       // Route groups a project can switch off (`http.disable_*` in langgraph.json).
       const off = deps.http ?? {};
       if (!off.disable_meta) metaRoutes(scope, deps);

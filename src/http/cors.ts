@@ -1,32 +1,86 @@
 /**
- * CORS options from langgraph.json's `http.cors` (LangGraph's keys), with defaults that let the
- * SDKs work from a browser: any origin, the SDK's methods, and the headers they read exposed.
+ * CORS, decided per request: langgraph.json's `http.cors` (LangGraph's keys) or defaults that let
+ * the SDKs work from any page, with two rules that keep web pages out:
+ * - an untrusted origin is never granted the `x-auth-scheme` header (the Studio bypass header),
+ *   and never `Access-Control-Allow-Private-Network`;
+ * - LangGraph Studio's origins (and those the developer lists) get both, in dev mode only.
+ * `allow_origin_regex` must match the whole origin, and credentials are never combined with `*`.
  */
 import type { FastifyCorsOptions } from "@fastify/cors";
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
+import type { CorsConfig } from "../config/schema.js";
 
 const ALWAYS_EXPOSED = ["content-location", "x-pagination-total", "x-pagination-next"];
+const DEFAULT_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+const STUDIO_HEADER = "x-auth-scheme";
 
-export interface CorsConfig {
-  allow_origins?: string[];
-  allow_origin_regex?: string;
-  allow_methods?: string[];
-  allow_headers?: string[];
-  allow_credentials?: boolean;
-  expose_headers?: string[];
-  max_age?: number;
-}
+export type { CorsConfig };
 
-export function corsOptions(config: CorsConfig | undefined): FastifyCorsOptions {
+/** The options of one request, for `@fastify/cors`'s delegator. */
+export function corsDelegator(
+  config: CorsConfig | undefined,
+  isStudioOrigin: (origin: string) => boolean,
+  onWarning: (message: string) => void,
+): (request: FastifyRequest, callback: (error: Error | null, options: FastifyCorsOptions) => void) => void {
   const c = config ?? {};
   const origins: Array<string | RegExp> = [...(c.allow_origins ?? [])];
-  if (c.allow_origin_regex) origins.push(new RegExp(c.allow_origin_regex));
-  const exposed = [...new Set([...(c.expose_headers ?? []), ...ALWAYS_EXPOSED].map((h) => h.toLowerCase()))];
-  return {
-    origin: origins.length === 0 || origins.includes("*") ? "*" : origins,
-    methods: c.allow_methods ?? ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+  if (c.allow_origin_regex) origins.push(new RegExp(`^(?:${c.allow_origin_regex})$`));
+  const anyOrigin = origins.length === 0 || origins.includes("*");
+  const credentials = c.allow_credentials ?? false;
+  if (credentials && anyOrigin) {
+    // A browser refuses `*` with credentials, and echoing any origin with credentials would let
+    // every site act with the user's cookies: credentials need an explicit list.
+    onWarning("http.cors.allow_credentials needs allow_origins or allow_origin_regex; cross-origin requests get no credentials");
+  }
+  const base: FastifyCorsOptions = {
+    origin: anyOrigin ? "*" : origins,
+    methods: c.allow_methods ?? DEFAULT_METHODS,
     ...(c.allow_headers ? { allowedHeaders: c.allow_headers } : {}),
-    credentials: c.allow_credentials ?? false,
-    exposedHeaders: exposed,
+    credentials: credentials && !anyOrigin,
+    exposedHeaders: [...new Set([...(c.expose_headers ?? []), ...ALWAYS_EXPOSED].map((h) => h.toLowerCase()))],
     ...(c.max_age !== undefined ? { maxAge: c.max_age } : {}),
+  };
+  // Studio: its own origin echoed, and every header it asks for (x-auth-scheme included).
+  const { allowedHeaders: _configured, ...rest } = base;
+  const studio: FastifyCorsOptions = { ...rest, origin: true };
+  return (request, callback) => {
+    const origin = request.headers.origin;
+    if (origin && isStudioOrigin(origin)) {
+      callback(null, studio);
+      return;
+    }
+    const requested = request.headers["access-control-request-headers"];
+    if (!c.allow_headers && typeof requested === "string" && requested.toLowerCase().includes(STUDIO_HEADER)) {
+      const allowed = requested
+        .split(",")
+        .map((h) => h.trim())
+        .filter((h) => h && h.toLowerCase() !== STUDIO_HEADER);
+      callback(null, { ...base, allowedHeaders: allowed });
+      return;
+    }
+    callback(null, base);
+  };
+}
+
+/** Whether `origin` is LangGraph Studio (smith.langchain.com and its regional hosts) or one listed. */
+export function studioOriginMatcher(extra: string[]): (origin: string) => boolean {
+  const listed = new Set(extra.map((o) => o.replace(/\/+$/, "")));
+  return (origin) => STUDIO_ORIGIN.test(origin) || listed.has(origin);
+}
+
+const STUDIO_ORIGIN = /^https:\/\/([a-z0-9-]+\.)?smith\.langchain\.com$/;
+
+/**
+ * Chrome asks (`Access-Control-Request-Private-Network`) before a public page reaches a server on
+ * the loopback or a private network; only Studio is told yes. Runs before the CORS hook, which
+ * answers the preflight with the headers set here.
+ */
+export function privateNetworkHook(isStudioOrigin: (origin: string) => boolean) {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const origin = request.headers.origin;
+    if (request.headers["access-control-request-private-network"] === "true" && origin && isStudioOrigin(origin)) {
+      void reply.header("access-control-allow-private-network", "true");
+    }
+    done();
   };
 }

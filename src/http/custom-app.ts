@@ -34,7 +34,8 @@ async function forward(
 export async function mountCustomApp(app: App, custom: CustomApp, mountPrefix = ""): Promise<void> {
   await app.register(async (scope) => {
     scope.addHook("onRoute", (route) => {
-      route.config = { ...(route.config as object), customRoute: true } as typeof route.config;
+      // Never public, whatever the app registers: only our own routes are on the public list.
+      route.config = { ...route.config, customRoute: true, public: false };
     });
     if (typeof custom === "function") {
       await scope.register(custom);
@@ -50,5 +51,5 @@ export async function mountCustomApp(app: App, custom: CustomApp, mountPrefix = 
 }
 
 export function isCustomRoute(request: FastifyRequest): boolean {
-  return (request.routeOptions.config as { customRoute?: boolean } | undefined)?.customRoute === true;
+  return request.routeOptions.config?.customRoute === true;
 }

@@ -1,10 +1,11 @@
 /**
- * The one error mapper: every error a request can raise becomes `{"detail": message}` JSON with
- * the right status. Expected conditions are 4xx; anything else is logged with the request id (and
+ * The one error mapper: every error a request can raise becomes `{"detail": message, "code": code}`
+ * JSON with the right status (codes come from the catalog in `src/errors.ts`). Expected
+ * conditions are 4xx; anything else is logged with the request id (and
  * run id when known) and answered 500 with a generic detail, since the SDKs retry 5xx.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { AppError } from "../errors.js";
+import { AppError, CODE_BY_STATUS } from "../errors.js";
 
 interface ValidationIssue {
   instancePath: string;
@@ -33,23 +34,23 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   if (error instanceof AppError) {
     // 503 (the server is stopping) is expected, not a fault worth an error line.
     if (error.status >= 500 && error.status !== 503) request.log.error({ err: error, reqId: request.id, url: request.url }, "request failed");
-    void reply.code(error.status).headers(error.headers).send({ detail: error.message });
+    void reply.code(error.status).headers(error.headers).send({ detail: error.message, code: error.code });
     return;
   }
   const fe = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
   if (fe.validation) {
-    void reply.code(422).send({ detail: describeValidation(fe.validationContext, fe.validation) });
+    void reply.code(422).send({ detail: describeValidation(fe.validationContext, fe.validation), code: "validation_error" });
     return;
   }
   if (fe.code === "FST_ERR_CTP_INVALID_JSON_BODY" || fe.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || error instanceof SyntaxError) {
-    void reply.code(400).send({ detail: `Malformed JSON in request body: ${error.message}` });
+    void reply.code(400).send({ detail: `Malformed JSON in request body: ${error.message}`, code: "malformed_json" });
     return;
   }
   // Fastify's own client errors (413 body too large, 415 media type, ...) keep their status.
   if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
-    void reply.code(fe.statusCode).send({ detail: error.message });
+    void reply.code(fe.statusCode).send({ detail: error.message, code: CODE_BY_STATUS[fe.statusCode] ?? "bad_request" });
     return;
   }
   request.log.error({ err: error, reqId: request.id, method: request.method, url: request.url }, "unexpected error");
-  void reply.code(500).send({ detail: "Internal server error" });
+  void reply.code(500).send({ detail: "Internal server error", code: "internal_error" });
 }

@@ -28,10 +28,10 @@ function nestingDepth(text: string): number {
 
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === "") return undefined;
-  if (nestingDepth(text) > MAX_DEPTH) throw new BadRequest(`JSON body is nested deeper than ${MAX_DEPTH} levels`);
+  if (nestingDepth(text) > MAX_DEPTH) throw new BadRequest(`JSON body is nested deeper than ${MAX_DEPTH} levels`, "malformed_json");
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new BadRequest(`Malformed JSON in request body: ${(err as Error).message}`);
+    throw new BadRequest(`Malformed JSON in request body: ${(err as Error).message}`, "malformed_json");
   }
 }

@@ -1,19 +1,30 @@
 /**
- * The one list of routes that need no credentials. Everything else — unknown paths and custom
- * routes included — goes through `authenticate`.
+ * The one list of what needs no credentials: `/ok` (health checks carry no token), `/info`, the
+ * API docs (`/docs`, `/openapi.json`), CORS preflights, and the files of generative-UI bundles
+ * (browsers load them with `<script>`/`<link>` tags, which carry no credentials; they hold the
+ * project's component code, never data).
  *
- * Besides health, info and the API docs, the files of generative-UI bundles are public: browsers
- * load them with `<script>`/`<link>` tags, which carry no credentials, and they hold the
- * project's component code, never data (the route that hands out the tags is authenticated).
+ * Public access is decided on the route Fastify matched, never on the raw path: a path that
+ * merely looks public (`/docs/../admin`, `/ui/%2e%2e/admin`) matches some other route, or none,
+ * and is authenticated like everything else (unknown paths and a project's own `http.app`
+ * routes included).
  */
-const PUBLIC_PATHS = new Set(["/ok", "/info", "/openapi.json"]);
-const UI_ASSET = /^\/ui\/[^/]+\/[^/]+$/;
+import type { FastifyRequest } from "fastify";
 
-export function isPublicRequest(method: string, fullPath: string, headers: Record<string, unknown>, mountPrefix = ""): boolean {
+/** Route options that put a route on the public list. */
+export const PUBLIC_ROUTE = { config: { public: true } } as const;
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** On the public list: no credentials needed. */
+    public?: boolean;
+    /** One of the project's own routes (`http.app`). */
+    customRoute?: boolean;
+  }
+}
+
+export function isPublicRequest(request: FastifyRequest): boolean {
   // A CORS preflight carries no credentials by design; the CORS layer answers it.
-  if (method === "OPTIONS" && headers["access-control-request-method"] !== undefined) return true;
-  if (method !== "GET" && method !== "HEAD") return false;
-  if (mountPrefix && !fullPath.startsWith(`${mountPrefix}/`)) return false;
-  const path = fullPath.slice(mountPrefix.length);
-  return PUBLIC_PATHS.has(path) || path === "/docs" || path.startsWith("/docs/") || UI_ASSET.test(path);
+  if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) return true;
+  return request.routeOptions.config?.public === true && (request.method === "GET" || request.method === "HEAD");
 }

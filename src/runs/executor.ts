@@ -3,7 +3,7 @@
  * run, streams the graph, and turns each chunk into an API event (`mode` or `mode|ns1|ns2`).
  */
 import { Command } from "@langchain/langgraph";
-import type { AuthUser } from "../auth/load.js";
+import { applyIdentity, checkpointFields, type ConfigIdentity } from "../graphs/configurable.js";
 import type { RunnableGraph } from "../graphs/registry.js";
 import type { Assistant, Run, RunInternal } from "../storage/types.js";
 import { LegacyMessages } from "./legacy-messages.js";
@@ -37,17 +37,11 @@ const LIBRARY_MODE: Record<string, string> = {
   tools: "tools",
 };
 
-/** Keys the server owns in `configurable`; a caller's values for them are replaced. */
-export const SERVER_CONFIGURABLE_KEYS = [
-  "langgraph_auth_user",
-  "langgraph_auth_user_id",
-  "langgraph_auth_permissions",
-  "run_id",
-  "thread_id",
-  "graph_id",
-  "assistant_id",
-] as const;
-
+/**
+ * The LangGraph config of a run: the assistant's config, then the run's, then the caller's choice
+ * of checkpoint, and last the server's own keys (thread, run, assistant, graph, identity), so
+ * nothing a caller or an assistant's author wrote can replace them.
+ */
 export function buildRunConfig(
   run: Run,
   assistant: Assistant,
@@ -55,23 +49,17 @@ export function buildRunConfig(
 ): { configurable: Record<string, unknown>; config: Record<string, unknown> } {
   const assistantConfig = assistant.config as { configurable?: Record<string, unknown>; tags?: string[]; recursion_limit?: number };
   const runConfig = run.kwargs.config as { configurable?: Record<string, unknown>; tags?: string[]; recursion_limit?: number };
-  const user = internal.auth?.user as AuthUser | undefined;
   const configurable: Record<string, unknown> = {
     ...assistantConfig.configurable,
     ...runConfig.configurable,
+    ...checkpointFields(run.kwargs.checkpoint),
+    ...(run.kwargs.checkpoint_id ? { checkpoint_id: run.kwargs.checkpoint_id } : {}),
     run_id: run.run_id,
     thread_id: run.thread_id,
     graph_id: assistant.graph_id,
     assistant_id: assistant.assistant_id,
   };
-  if (user) {
-    configurable.langgraph_auth_user = user;
-    configurable.langgraph_auth_user_id = user.identity;
-    configurable.langgraph_auth_permissions = internal.auth?.permissions ?? [];
-    configurable.user_id ??= user.identity;
-  }
-  if (run.kwargs.checkpoint_id) configurable.checkpoint_id = run.kwargs.checkpoint_id;
-  if (run.kwargs.checkpoint) Object.assign(configurable, run.kwargs.checkpoint);
+  applyIdentity(configurable, internal.auth as ConfigIdentity | null | undefined);
   const tags = [...(assistantConfig.tags ?? []), ...(runConfig.tags ?? [])];
   const config: Record<string, unknown> = {
     configurable,

@@ -1,17 +1,16 @@
 /**
- * Runs: create (with the multitask strategies), read, join and cancel. Authorization happens
- * here: creating a run checks `assistants:read` on its assistant and `threads:create_run` on its
- * thread; reading a run is authorized against its thread.
+ * Runs: create (with the multitask strategies), read, join and cancel, all through the access
+ * guard: creating a run needs a runnable assistant (see access.ts) and `threads:create_run` on its
+ * thread; reading a run is authorized as a read of its thread, cancelling as an update, deleting
+ * as a delete.
  */
 import { v7 as uuidv7 } from "uuid";
+import type { AccessGuard } from "../auth/access.js";
 import type { AuthContext } from "../auth/authenticate.js";
-import type { Authorizer } from "../auth/authorize.js";
-import { NotFound, ServerStopping, Unprocessable } from "../errors.js";
-import type { GraphRegistry } from "../graphs/registry.js";
-import type { Metadata, MetadataFilter, MultitaskStrategy, Run, RunKwargs, RunStatus, Storage, Thread } from "../storage/types.js";
-import { threadNotFound } from "../threads/service.js";
+import { RunNotFound, ServerStopping, ThreadBusy, ThreadNotFound, Unprocessable } from "../errors.js";
+import type { Metadata, MultitaskStrategy, Run, RunKwargs, RunStatus, Storage } from "../storage/types.js";
 import type { RunBroker, RunEvent } from "./broker.js";
-import { SERVER_CONFIGURABLE_KEYS } from "./executor.js";
+import { SERVER_CONFIGURABLE_KEYS } from "../graphs/configurable.js";
 import { configurableHeaders, headerFilter } from "./configurable-headers.js";
 import type { WebhookSender } from "./webhooks.js";
 import type { CancelAction, WorkerPool } from "./worker.js";
@@ -39,13 +38,10 @@ export interface RunCreateBody {
   on_completion?: "delete" | "keep" | "complete" | "continue";
 }
 
-const BUSY_MESSAGE = "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.";
-
 export class RunService {
   constructor(
     private readonly storage: Storage,
-    private readonly graphs: GraphRegistry,
-    private readonly authorizer: Authorizer,
+    private readonly access: AccessGuard,
     private readonly broker: RunBroker,
     private readonly worker: WorkerPool,
     private readonly webhooks: WebhookSender,
@@ -63,16 +59,10 @@ export class RunService {
     headers: Record<string, string | string[] | undefined> = {},
   ): Promise<Run> {
     const stateless = threadIdOrNull === null;
-    if (body.webhook) this.webhooks.validate(body.webhook);
+    if (body.webhook) await this.webhooks.validate(body.webhook);
     const threadId = threadIdOrNull ?? uuidv7();
-    const assistantId = this.graphs.resolveAssistantId(body.assistant_id);
-    const assistantFilter = await this.authorizer.authorize(auth, "assistants", "read", { assistant_id: assistantId });
-    const assistant = await this.storage.assistants.get(assistantId, assistantFilter);
-    if (!assistant) {
-      throw new NotFound(
-        `No assistant found for "${body.assistant_id}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`,
-      );
-    }
+    const assistant = await this.access.runnableAssistant(auth, body.assistant_id);
+    const assistantId = assistant.assistant_id;
 
     const runId = uuidv7();
     const callerConfig = (body.config ?? {}) as { configurable?: Record<string, unknown> };
@@ -108,12 +98,10 @@ export class RunService {
       after_seconds: body.after_seconds,
       kwargs,
     };
-    const filter = await this.authorizer.authorize(auth, "threads", "create_run", value);
-    // A thread the filter hides is missing to this caller (a thread that does not exist yet may
-    // still be created by `if_not_exists: "create"`).
-    if (filter && Object.keys(filter).length > 0 && (await this.storage.threads.get(threadId)) && !(await this.storage.threads.get(threadId, filter))) {
-      throw threadNotFound(threadId);
-    }
+    // A thread the filter hides is missing to this caller; storage checks it in the same
+    // transaction that creates the run (a thread that does not exist yet may still be created by
+    // `if_not_exists: "create"`).
+    const threadFilter = await this.access.filter(auth, "threads", "create_run", value);
 
     const now = new Date();
     const createdAt = new Date(now.getTime() + Math.max(0, body.after_seconds ?? 0) * 1000).toISOString();
@@ -137,9 +125,10 @@ export class RunService {
           : undefined,
       threadMetadata: { graph_id: assistant.graph_id, assistant_id: assistantId },
       threadConfig: config,
+      threadFilter,
     });
-    if (result.kind === "thread_missing") throw threadNotFound(threadId);
-    if (result.kind === "busy") throw new Unprocessable(BUSY_MESSAGE);
+    if (result.kind === "thread_missing") throw new ThreadNotFound(threadId);
+    if (result.kind === "busy") throw new ThreadBusy();
     if (run.multitask_strategy === "interrupt" || run.multitask_strategy === "rollback") {
       await this.cancelRuns(result.inflight, run.multitask_strategy);
     }
@@ -149,15 +138,15 @@ export class RunService {
 
   /** A run, authorized against its thread; hidden and missing runs are both 404. */
   async get(auth: AuthContext | null, threadId: string, runId: string): Promise<Run> {
-    await this.readableThread(auth, threadId);
+    await this.access.thread(auth, threadId, "read");
     const run = await this.storage.runs.get(runId, threadId);
-    if (!run) throw new NotFound("Run not found");
+    if (!run) throw new RunNotFound();
     return run;
   }
 
   /** Runs of a thread, newest first. */
   async list(auth: AuthContext | null, threadId: string, query: { limit: number; offset: number; status?: RunStatus }): Promise<Run[]> {
-    await this.readableThread(auth, threadId);
+    await this.access.thread(auth, threadId, "read");
     return this.storage.runs.listByThread(threadId, query);
   }
 
@@ -215,13 +204,13 @@ export class RunService {
   /** A stateless run (no thread in the path), authorized against the thread it runs on. */
   async getStateless(auth: AuthContext | null, runId: string): Promise<Run> {
     const run = await this.storage.runs.get(runId);
-    if (!run) throw new NotFound("Run not found");
+    if (!run) throw new RunNotFound();
     return this.get(auth, run.thread_id, runId);
   }
 
   /** The thread's pending or running run, for `GET /threads/:id/stream`. */
   async activeRun(auth: AuthContext | null, threadId: string): Promise<Run | null> {
-    await this.readableThread(auth, threadId);
+    await this.access.thread(auth, threadId, "read");
     const [running] = await this.storage.runs.listByThread(threadId, { limit: 1, offset: 0, status: "running" });
     if (running) return running;
     const pending = await this.storage.runs.listByThread(threadId, { limit: 1000, offset: 0, status: "pending" });
@@ -243,9 +232,9 @@ export class RunService {
     runId: string,
     options: { action: CancelAction; wait: boolean; signal?: AbortSignal },
   ): Promise<void> {
-    await this.writableThread(auth, threadId, { run_ids: [runId], action: options.action });
+    await this.cancellableThread(auth, threadId, [runId], options.action);
     const run = await this.storage.runs.get(runId, threadId);
-    if (!run) throw new NotFound("Run not found");
+    if (!run) throw new RunNotFound();
     await this.cancelRuns([run], options.action);
     if (options.wait) await this.broker.waitForEnd(runId, { signal: options.signal, isTerminal: () => this.isTerminal(runId) });
   }
@@ -258,7 +247,7 @@ export class RunService {
   ): Promise<void> {
     let runs: Run[] = [];
     if (body.thread_id) {
-      await this.writableThread(auth, body.thread_id, { run_ids: body.run_ids, action });
+      await this.cancellableThread(auth, body.thread_id, body.run_ids, action);
       const inflight = (await this.storage.runs.listByThread(body.thread_id, { limit: 10_000, offset: 0 })).filter(
         (r) => r.status === "pending" || r.status === "running",
       );
@@ -267,7 +256,7 @@ export class RunService {
       for (const status of body.status === "all" ? (["pending", "running"] as const) : [body.status]) {
         for (const run of await this.storage.runs.listByStatus(status)) {
           try {
-            await this.writableThread(auth, run.thread_id, { run_ids: [run.run_id], action });
+            await this.cancellableThread(auth, run.thread_id, [run.run_id], action);
             runs.push(run);
           } catch {
             // Runs on threads the caller may not touch are left alone.
@@ -281,26 +270,16 @@ export class RunService {
   }
 
   async delete(auth: AuthContext | null, threadId: string, runId: string): Promise<void> {
-    const filter = await this.authorizer.authorize(auth, "threads", "delete", { thread_id: threadId, run_id: runId });
-    if (!(await this.storage.threads.get(threadId, filter))) throw threadNotFound(threadId);
+    await this.access.thread(auth, threadId, "delete", { run_id: runId });
     const run = await this.storage.runs.get(runId, threadId);
-    if (!run) throw new NotFound("Run not found");
+    if (!run) throw new RunNotFound();
     if (run.status === "pending" || run.status === "running") await this.cancelRuns([run], "interrupt");
     await this.storage.runs.delete(runId);
   }
 
-  private async readableThread(auth: AuthContext | null, threadId: string): Promise<Thread> {
-    const filter: MetadataFilter | undefined = await this.authorizer.authorize(auth, "threads", "read", { thread_id: threadId });
-    const thread = await this.storage.threads.get(threadId, filter);
-    if (!thread) throw threadNotFound(threadId);
-    return thread;
-  }
-
-  /** A thread the caller may change (cancel its runs): hidden is 404, as everywhere. */
-  private async writableThread(auth: AuthContext | null, threadId: string, metadata: Record<string, unknown>): Promise<void> {
-    await this.readableThread(auth, threadId);
-    const filter = await this.authorizer.authorize(auth, "threads", "update", { thread_id: threadId, action: metadata.action, metadata });
-    if (filter && !(await this.storage.threads.get(threadId, filter))) throw threadNotFound(threadId);
+  /** Cancelling runs is an update of their thread (`threads:update`); hidden is 404, as everywhere. */
+  private async cancellableThread(auth: AuthContext | null, threadId: string, runIds: string[] | undefined, action: CancelAction): Promise<void> {
+    await this.access.thread(auth, threadId, "update", { run_ids: runIds, action, metadata: { run_ids: runIds, action } });
   }
 
   /** Interrupts or rolls back in-flight runs (the multitask strategies and the cancel routes). */

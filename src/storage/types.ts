@@ -118,13 +118,16 @@ export interface AssistantPatch {
   description?: string | null;
 }
 
+/**
+ * What a create with an id the caller chose comes to: a new record, the stored one
+ * (`if_exists: "do_nothing"`), or a conflict (`"raise"`, or the stored one is hidden from the
+ * caller by `filter`, which must not reveal it).
+ */
+export type PutResult<T> = { kind: "created"; record: T } | { kind: "existing"; record: T } | { kind: "conflict" };
+
 export interface AssistantRepository {
-  /**
-   * Creates the assistant (version 1, with its first version row). With `ifExists: "raise"` an
-   * existing id is a Conflict; with `"do_nothing"` the stored one is returned (`created: false`),
-   * unless `filter` hides it, which is a Conflict too.
-   */
-  put(assistant: Assistant, ifExists: IfExists, filter?: MetadataFilter): Promise<{ assistant: Assistant; created: boolean }>;
+  /** Creates the assistant (version 1, with its first version row); see PutResult. */
+  put(assistant: Assistant, ifExists: IfExists, filter?: MetadataFilter): Promise<PutResult<Assistant>>;
   get(assistantId: string, filter?: MetadataFilter): Promise<Assistant | null>;
   /** Applies the patch, bumps the version and records it; null when missing or hidden. */
   update(assistantId: string, patch: AssistantPatch, filter?: MetadataFilter): Promise<Assistant | null>;
@@ -158,15 +161,10 @@ export interface ThreadSearchQuery {
 
 export interface ThreadRepository {
   /**
-   * Creates the thread. With `ifExists: "do_nothing"` an existing thread is returned untouched
-   * (`created: false`); `"raise"`, or an existing thread hidden by `filter`, is a Conflict.
-   * Safe under concurrency: of many creates with one id exactly one inserts.
+   * Creates the thread; see PutResult (an existing thread is returned untouched). Safe under
+   * concurrency: of many creates with one id exactly one inserts.
    */
-  create(
-    thread: { thread_id: string; metadata: Metadata },
-    ifExists: IfExists,
-    filter?: MetadataFilter,
-  ): Promise<{ thread: Thread; created: boolean }>;
+  create(thread: { thread_id: string; metadata: Metadata }, ifExists: IfExists, filter?: MetadataFilter): Promise<PutResult<Thread>>;
   get(threadId: string, filter?: MetadataFilter): Promise<Thread | null>;
   /** Merges `metadata` into the thread's; null when missing or hidden. */
   update(threadId: string, patch: { metadata: Metadata }, filter?: MetadataFilter): Promise<Thread | null>;
@@ -194,6 +192,11 @@ export interface CreateRunInput {
   threadMetadata: Metadata;
   /** The thread's config, as the run configures it (without any auth user). */
   threadConfig: Record<string, unknown>;
+  /**
+   * The caller's `threads:create_run` filter: an existing thread it hides is `thread_missing`
+   * (checked in the same transaction as the insert).
+   */
+  threadFilter?: MetadataFilter;
 }
 
 export type CreateRunResult =

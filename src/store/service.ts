@@ -6,8 +6,8 @@
  * hide is a 403.
  */
 import type { AuthContext } from "../auth/authenticate.js";
-import type { Authorizer } from "../auth/authorize.js";
-import { Forbidden, NotFound, Unprocessable } from "../errors.js";
+import type { AccessGuard } from "../auth/access.js";
+import { Forbidden, ItemNotFound, Unprocessable } from "../errors.js";
 import { matchesFilter } from "../storage/metadata-filter.js";
 import type { ItemStore, MetadataFilter, StoreItem } from "../storage/types.js";
 
@@ -41,16 +41,16 @@ const visible = (item: StoreItem, filter: MetadataFilter | undefined) =>
 export class StoreService {
   constructor(
     private readonly store: ItemStore,
-    private readonly authorizer: Authorizer,
+    private readonly access: AccessGuard,
   ) {}
 
   async put(auth: AuthContext | null, body: { namespace: string[]; key: string; value: Record<string, unknown>; ttl?: number | null }): Promise<void> {
     const value = { namespace: validateNamespace(body.namespace, "namespace", false), key: body.key, value: body.value };
-    const filter = applicable(await this.authorizer.authorize(auth, "store", "put", value));
+    const filter = applicable(await this.access.filter(auth, "store", "put", value));
     const namespace = validateNamespace(value.namespace, "namespace", false);
     const existing = await this.store.get(namespace, value.key, { refreshTtl: false });
     // Someone else's item is not overwritten: the same 404 a read of it would give.
-    if (existing && !visible(existing, filter)) throw new NotFound("Item not found");
+    if (existing && !visible(existing, filter)) throw new ItemNotFound();
     const next = { namespace, key: value.key, value: value.value, created_at: "", updated_at: "" };
     if (!visible(next, filter)) throw new Forbidden("Not authorized");
     await this.store.put(namespace, value.key, value.value, { ttlMinutes: body.ttl });
@@ -58,14 +58,14 @@ export class StoreService {
 
   async get(auth: AuthContext | null, query: { namespace: string[]; key: string; refreshTtl?: boolean }): Promise<StoreItem | null> {
     const value = { namespace: validateNamespace(query.namespace, "namespace", true), key: query.key };
-    const filter = applicable(await this.authorizer.authorize(auth, "store", "get", value));
+    const filter = applicable(await this.access.filter(auth, "store", "get", value));
     const item = await this.store.get(validateNamespace(value.namespace, "namespace", true), value.key, { refreshTtl: query.refreshTtl });
     return item && visible(item, filter) ? item : null;
   }
 
   async delete(auth: AuthContext | null, body: { namespace: string[]; key: string }): Promise<void> {
     const value = { namespace: validateNamespace(body.namespace, "namespace", true), key: body.key };
-    const filter = applicable(await this.authorizer.authorize(auth, "store", "delete", value));
+    const filter = applicable(await this.access.filter(auth, "store", "delete", value));
     const namespace = validateNamespace(value.namespace, "namespace", true);
     const item = await this.store.get(namespace, value.key, { refreshTtl: false });
     if (item && visible(item, filter)) await this.store.delete(namespace, value.key);
@@ -82,7 +82,7 @@ export class StoreService {
       offset: body.offset,
       query: body.query,
     };
-    const authFilter = applicable(await this.authorizer.authorize(auth, "store", "search", value));
+    const authFilter = applicable(await this.access.filter(auth, "store", "search", value));
     return this.store.search(validateNamespace(value.namespace, "namespace_prefix", true), {
       filter: body.filter,
       authFilter,
@@ -103,7 +103,7 @@ export class StoreService {
       limit: body.limit,
       offset: body.offset,
     };
-    const authFilter = applicable(await this.authorizer.authorize(auth, "store", "list_namespaces", value));
+    const authFilter = applicable(await this.access.filter(auth, "store", "list_namespaces", value));
     return this.store.listNamespaces({
       prefix: value.namespace,
       suffix: value.suffix,

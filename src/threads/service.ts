@@ -1,20 +1,17 @@
 /**
- * Threads: the whole threads API. Authorization happens here, before storage is touched; a thread
- * hidden by a handler's filter is reported exactly like a missing one (404), an explicit deny is a
- * 403.
+ * Threads: the whole threads API. Every call goes through the access guard before storage is
+ * touched: a thread hidden by a handler's filter is reported exactly like a missing one (404), an
+ * explicit deny is a 403.
  */
 import { v7 as uuidv7 } from "uuid";
+import type { AccessGuard } from "../auth/access.js";
 import type { AuthContext } from "../auth/authenticate.js";
-import type { Authorizer } from "../auth/authorize.js";
-import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.js";
+import { BadRequest, CheckpointNotFound, Conflict, ThreadNotFound } from "../errors.js";
+import { threadCheckpointConfig, type CheckpointFields } from "../graphs/configurable.js";
 import { storageBinding, type GraphRegistry, type RunnableGraph } from "../graphs/registry.js";
 import { toPlain } from "../graphs/serialize.js";
 import type { IfExists, Metadata, Page, Storage, Thread, ThreadSearchQuery, ThreadStatus } from "../storage/types.js";
 import { EMPTY_STATE, interruptsOf, toThreadState, type ThreadState } from "./state.js";
-
-export function threadNotFound(threadId: string): NotFound {
-  return new NotFound(`Thread with ID ${threadId} not found`);
-}
 
 export interface ThreadCreateBody {
   thread_id?: string;
@@ -34,11 +31,8 @@ export interface ThreadSearchBody {
   sort_order?: ThreadSearchQuery["sortOrder"];
 }
 
-export interface CheckpointRef {
-  checkpoint_id?: string;
-  checkpoint_ns?: string;
-  checkpoint_map?: Record<string, unknown>;
-}
+/** A caller's checkpoint reference; only its `checkpoint_*` fields are ever used. */
+export type CheckpointRef = CheckpointFields & Record<string, unknown>;
 
 /** Stops a thread's in-flight runs (and waits for them) before the thread goes away. */
 export type StopThreadRuns = (threadId: string) => Promise<void>;
@@ -47,7 +41,7 @@ export class ThreadService {
   constructor(
     private readonly storage: Storage,
     private readonly graphs: GraphRegistry,
-    private readonly authorizer: Authorizer,
+    private readonly access: AccessGuard,
     private readonly stopThreadRuns: StopThreadRuns,
   ) {}
 
@@ -61,13 +55,11 @@ export class ThreadService {
     if (body.supersteps?.length && (typeof graphId !== "string" || !this.graphs.has(graphId))) {
       throw new BadRequest(`Thread ${value.thread_id} has no graph ID: set metadata.graph_id to apply supersteps`);
     }
-    const filter = await this.authorizer.authorize(auth, "threads", "create", value);
-    const { thread, created } = await this.storage.threads.create(
-      { thread_id: value.thread_id, metadata: value.metadata ?? {} },
-      value.if_exists,
-      filter,
-    );
-    if (!created || !body.supersteps?.length) return thread;
+    const filter = await this.access.filter(auth, "threads", "create", value);
+    const result = await this.storage.threads.create({ thread_id: value.thread_id, metadata: value.metadata ?? {} }, value.if_exists, filter);
+    if (result.kind === "conflict") throw new Conflict(`Thread ${value.thread_id} already exists`, "thread_exists");
+    const thread = result.record;
+    if (result.kind === "existing" || !body.supersteps?.length) return thread;
     const graph = await this.graphFor(thread);
     await graph.bulkUpdateState!(
       { configurable: { thread_id: thread.thread_id, checkpoint_ns: "" } },
@@ -78,30 +70,26 @@ export class ThreadService {
   }
 
   async get(auth: AuthContext | null, threadId: string): Promise<Thread> {
-    const filter = await this.authorizer.authorize(auth, "threads", "read", { thread_id: threadId });
-    const thread = await this.storage.threads.get(threadId, filter);
-    if (!thread) throw threadNotFound(threadId);
-    return thread;
+    return (await this.access.thread(auth, threadId, "read")).record;
   }
 
   async update(auth: AuthContext | null, threadId: string, body: { metadata?: Metadata }): Promise<Thread> {
     const value = { thread_id: threadId, metadata: { ...(body.metadata ?? {}) } };
-    const filter = await this.authorizer.authorize(auth, "threads", "update", value);
+    const filter = await this.access.filter(auth, "threads", "update", value);
     const updated = await this.storage.threads.update(threadId, { metadata: value.metadata ?? {} }, filter);
-    if (!updated) throw threadNotFound(threadId);
+    if (!updated) throw new ThreadNotFound(threadId);
     return updated;
   }
 
   async delete(auth: AuthContext | null, threadId: string): Promise<void> {
-    const filter = await this.authorizer.authorize(auth, "threads", "delete", { thread_id: threadId });
-    if (!(await this.storage.threads.get(threadId, filter))) throw threadNotFound(threadId);
+    const { filter } = await this.access.thread(auth, threadId, "delete");
     await this.stopThreadRuns(threadId);
-    if (!(await this.storage.threads.delete(threadId, filter))) throw threadNotFound(threadId);
+    if (!(await this.storage.threads.delete(threadId, filter))) throw new ThreadNotFound(threadId);
   }
 
   async search(auth: AuthContext | null, body: ThreadSearchBody): Promise<Page<Thread>> {
     const value = { metadata: body.metadata ?? {}, ids: body.ids, status: body.status, values: body.values, limit: body.limit, offset: body.offset };
-    const filter = await this.authorizer.authorize(auth, "threads", "search", value);
+    const filter = await this.access.filter(auth, "threads", "search", value);
     return this.storage.threads.search({
       metadata: body.metadata,
       ids: body.ids,
@@ -117,7 +105,7 @@ export class ThreadService {
 
   async count(auth: AuthContext | null, body: { metadata?: Metadata; status?: ThreadStatus; values?: Record<string, unknown> }): Promise<number> {
     const value = { metadata: body.metadata ?? {}, status: body.status, values: body.values, limit: 0, offset: 0 };
-    const filter = await this.authorizer.authorize(auth, "threads", "search", value);
+    const filter = await this.access.filter(auth, "threads", "search", value);
     return this.storage.threads.count({ ...body, filter });
   }
 
@@ -125,9 +113,9 @@ export class ThreadService {
     const source = await this.get(auth, threadId);
     const newId = uuidv7();
     const value = { thread_id: newId, metadata: { ...source.metadata, thread_id: newId } };
-    await this.authorizer.authorize(auth, "threads", "create", value);
+    await this.access.filter(auth, "threads", "create", value);
     const copied = await this.storage.threads.copy(threadId, { thread_id: newId, metadata: value.metadata ?? {} });
-    if (!copied) throw threadNotFound(threadId);
+    if (!copied) throw new ThreadNotFound(threadId);
     return copied;
   }
 
@@ -139,7 +127,7 @@ export class ThreadService {
     const thread = await this.get(auth, threadId);
     if (!this.hasGraph(thread)) return EMPTY_STATE;
     const graph = await this.graphFor(thread);
-    const snapshot = await graph.getState(this.checkpointConfig(threadId, options.checkpoint), { subgraphs: options.subgraphs ?? false });
+    const snapshot = await graph.getState(threadCheckpointConfig(threadId, options.checkpoint), { subgraphs: options.subgraphs ?? false });
     return toThreadState(snapshot);
   }
 
@@ -148,23 +136,19 @@ export class ThreadService {
     threadId: string,
     body: { values?: unknown; as_node?: string; checkpoint_id?: string; checkpoint?: CheckpointRef },
   ): Promise<{ checkpoint: Record<string, unknown> }> {
-    const thread = await this.get(auth, threadId);
-    const filter = await this.authorizer.authorize(auth, "threads", "update", { thread_id: threadId });
-    if (filter && !(await this.storage.threads.get(threadId, filter))) throw new Forbidden("Not authorized");
-    if (await this.storage.runs.hasInflight(threadId)) throw new Conflict("Thread is busy");
+    const thread = (await this.access.thread(auth, threadId, "update", { values: body.values, as_node: body.as_node })).record;
+    if (await this.storage.runs.hasInflight(threadId)) throw new Conflict("Thread is busy", "thread_busy");
     if (!this.hasGraph(thread)) throw new BadRequest(`Thread ${threadId} has no graph ID`);
     const graph = await this.graphFor(thread);
     const checkpoint = { ...(body.checkpoint ?? {}), ...(body.checkpoint_id ? { checkpoint_id: body.checkpoint_id } : {}) };
-    const next = await graph.updateState(this.checkpointConfig(threadId, checkpoint), body.values ?? null, body.as_node);
+    const next = await graph.updateState(threadCheckpointConfig(threadId, checkpoint), body.values ?? null, body.as_node);
     await this.refreshFromCheckpoint(thread, graph);
     return { checkpoint: (next as { configurable?: Record<string, unknown> }).configurable ?? {} };
   }
 
   /** Merges metadata into one checkpoint (`PATCH /threads/:id/state`). */
   async patchState(auth: AuthContext | null, threadId: string, body: { checkpoint?: CheckpointRef; checkpoint_id?: string; metadata: Metadata }): Promise<void> {
-    await this.get(auth, threadId);
-    const filter = await this.authorizer.authorize(auth, "threads", "update", { thread_id: threadId, metadata: body.metadata });
-    if (filter && !(await this.storage.threads.get(threadId, filter))) throw new Forbidden("Not authorized");
+    await this.access.thread(auth, threadId, "update", { metadata: body.metadata });
     let checkpointId = body.checkpoint_id ?? body.checkpoint?.checkpoint_id;
     const ns = body.checkpoint?.checkpoint_ns ?? "";
     if (!checkpointId) {
@@ -172,7 +156,7 @@ export class ThreadService {
       checkpointId = latest?.config.configurable?.checkpoint_id as string | undefined;
     }
     if (!checkpointId || !(await this.storage.patchCheckpointMetadata(threadId, { checkpoint_id: checkpointId, checkpoint_ns: ns }, body.metadata))) {
-      throw new NotFound(`Checkpoint not found for thread ${threadId}`);
+      throw new CheckpointNotFound(threadId);
     }
   }
 
@@ -186,9 +170,9 @@ export class ThreadService {
     const graph = await this.graphFor(thread);
     const before = typeof query.before === "string" ? { checkpoint_id: query.before } : query.before;
     const states: ThreadState[] = [];
-    for await (const snapshot of graph.getStateHistory(this.checkpointConfig(threadId, query.checkpoint), {
+    for await (const snapshot of graph.getStateHistory(threadCheckpointConfig(threadId, query.checkpoint), {
       limit: query.limit,
-      ...(before?.checkpoint_id ? { before: { configurable: { ...before, thread_id: threadId } } } : {}),
+      ...(before?.checkpoint_id ? { before: threadCheckpointConfig(threadId, before) } : {}),
       ...(query.metadata && Object.keys(query.metadata).length ? { filter: query.metadata } : {}),
     })) {
       states.push(toThreadState(snapshot));
@@ -205,13 +189,9 @@ export class ThreadService {
     return this.graphs.get(thread.metadata.graph_id as string, thread.config, storageBinding(this.storage));
   }
 
-  private checkpointConfig(threadId: string, checkpoint?: CheckpointRef): { configurable: Record<string, unknown> } {
-    return { configurable: { checkpoint_ns: "", ...(checkpoint ?? {}), thread_id: threadId } };
-  }
-
   /** After a direct state edit, the thread shows the new values (and interrupts) like after a run. */
   private async refreshFromCheckpoint(thread: Thread, graph: RunnableGraph): Promise<void> {
-    const state = toThreadState(await graph.getState(this.checkpointConfig(thread.thread_id)));
+    const state = toThreadState(await graph.getState(threadCheckpointConfig(thread.thread_id)));
     await this.storage.threads.setState(thread.thread_id, {
       status: state.next.length ? "interrupted" : "idle",
       values: toPlain(state.values),

@@ -3,7 +3,6 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { Conflict } from "../../src/errors.js";
 import { openSqliteStorage } from "../../src/storage/sqlite/index.js";
 import { describeStorageContract } from "./storage-contract.js";
 
@@ -20,15 +19,28 @@ describe("sqlite group commit", () => {
     const storage = openSqliteStorage(file);
     try {
       const id = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
-      // Issued in one turn of the event loop: one group. The duplicate fails alone.
+      // Issued in one turn of the event loop: one group. The run whose kwargs cannot be stored
+      // fails after its thread was inserted: that insert is rolled back, and nothing else.
+      const now = new Date().toISOString();
+      const unstorable = {
+        run_id: id(9),
+        thread_id: id(3),
+        assistant_id: id(8),
+        status: "pending" as const,
+        metadata: {},
+        kwargs: { config: {}, stream_mode: [], temporary: false, subgraphs: false, resumable: false, input: { big: 1n } },
+        multitask_strategy: "enqueue" as const,
+        created_at: now,
+        updated_at: now,
+      };
       const outcomes = await Promise.allSettled([
         storage.threads.create({ thread_id: id(1), metadata: { n: 1 } }, "raise"),
-        storage.threads.create({ thread_id: id(1), metadata: { n: 2 } }, "raise"),
+        storage.runs.create({ run: unstorable, internal: { attempt: 0 }, createThreadWith: { n: 2 }, threadMetadata: {}, threadConfig: {} }),
         storage.threads.create({ thread_id: id(2), metadata: { n: 3 } }, "raise"),
         storage.store.put(["ns"], "k", { v: 1 }),
       ]);
       expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
-      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(Conflict);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(TypeError);
       // Another connection sees exactly what was acknowledged: it is committed.
       const other = new Database(file, { readonly: true });
       try {

@@ -3,7 +3,6 @@
  * runs it unchanged: `describeStorageContract("sqlite", () => openSqliteStorage(":memory:"))`.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Conflict } from "../../src/errors.js";
 import type { Assistant, Run, Storage } from "../../src/storage/types.js";
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
@@ -53,12 +52,11 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
 
     describe("assistants", () => {
       it("puts, gets, and treats if_exists raise/do_nothing and hidden ids as the API does", async () => {
-        const { created } = await storage.assistants.put(assistant(1, { metadata: { owner: "a" } }), "raise");
-        expect(created).toBe(true);
+        expect((await storage.assistants.put(assistant(1, { metadata: { owner: "a" } }), "raise")).kind).toBe("created");
         expect(await storage.assistants.get(uuid(1))).toMatchObject({ name: "assistant 1", version: 1 });
-        await expect(storage.assistants.put(assistant(1), "raise")).rejects.toBeInstanceOf(Conflict);
-        expect((await storage.assistants.put(assistant(1, { name: "other" }), "do_nothing")).assistant.name).toBe("assistant 1");
-        await expect(storage.assistants.put(assistant(1), "do_nothing", { owner: "b" })).rejects.toBeInstanceOf(Conflict);
+        expect(await storage.assistants.put(assistant(1), "raise")).toEqual({ kind: "conflict" });
+        expect(await storage.assistants.put(assistant(1, { name: "other" }), "do_nothing")).toMatchObject({ kind: "existing", record: { name: "assistant 1" } });
+        expect(await storage.assistants.put(assistant(1), "do_nothing", { owner: "b" })).toEqual({ kind: "conflict" });
         expect(await storage.assistants.get(uuid(1), { owner: "b" })).toBeNull();
         expect(await storage.assistants.get(uuid(1), { owner: "a" })).not.toBeNull();
         expect(await storage.assistants.get(uuid(99))).toBeNull();
@@ -116,9 +114,10 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
           Array.from({ length: 50 }, () => storage.threads.create({ thread_id: uuid(1), metadata: { owner: "a" } }, "do_nothing")),
         );
         expect(results.every((r) => r.status === "fulfilled")).toBe(true);
-        expect(results.filter((r) => r.status === "fulfilled" && r.value.created)).toHaveLength(1);
-        await expect(storage.threads.create({ thread_id: uuid(1), metadata: {} }, "raise")).rejects.toBeInstanceOf(Conflict);
-        await expect(storage.threads.create({ thread_id: uuid(1), metadata: {} }, "do_nothing", { owner: "b" })).rejects.toBeInstanceOf(Conflict);
+        expect(results.filter((r) => r.status === "fulfilled" && r.value.kind === "created")).toHaveLength(1);
+        expect(results.filter((r) => r.status === "fulfilled" && r.value.kind === "existing")).toHaveLength(49);
+        expect(await storage.threads.create({ thread_id: uuid(1), metadata: {} }, "raise")).toEqual({ kind: "conflict" });
+        expect(await storage.threads.create({ thread_id: uuid(1), metadata: {} }, "do_nothing", { owner: "b" })).toEqual({ kind: "conflict" });
         expect(await storage.threads.get(uuid(1), { owner: "b" })).toBeNull();
         const updated = await storage.threads.update(uuid(1), { metadata: { topic: "x" } });
         expect(updated?.metadata).toEqual({ owner: "a", topic: "x" });
@@ -194,6 +193,22 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
         const queued = await storage.runs.create({ run: run(3, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
         expect(queued.kind === "created" && queued.inflight.map((r) => r.run_id)).toEqual([uuid(1001)]);
         expect(await storage.runs.get(uuid(1001), uuid(9))).toBeNull();
+      });
+
+      it("treats an existing thread the caller's filter hides as missing, even with create-if-missing", async () => {
+        await storage.threads.create({ thread_id: uuid(1), metadata: { owner: "a" } }, "raise");
+        const input = (n: number, owner: string) => ({
+          run: run(n, uuid(1)),
+          internal: { attempt: 0 },
+          createThreadWith: { owner },
+          threadMetadata: {},
+          threadConfig: {},
+          threadFilter: { owner },
+        });
+        expect((await storage.runs.create(input(1, "b"))).kind).toBe("thread_missing");
+        expect(await storage.runs.get(uuid(1001))).toBeNull();
+        expect((await storage.threads.get(uuid(1)))?.status).toBe("idle");
+        expect((await storage.runs.create(input(2, "a"))).kind).toBe("created");
       });
 
       it("claims oldest first, one running run per thread, never the same run twice", async () => {

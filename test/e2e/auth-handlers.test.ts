@@ -35,10 +35,10 @@ describe("authenticate", () => {
     const expired = await post("http-exception", "/threads");
     expect(expired.status).toBe(401);
     expect(expired.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
-    expect(await expired.json()).toEqual({ detail: "Token expired" });
+    expect(await expired.json()).toEqual({ detail: "Token expired", code: "unauthorized" });
     const teapot = await post("teapot", "/threads");
     expect(teapot.status).toBe(418);
-    expect(await teapot.json()).toEqual({ detail: "I am a teapot" });
+    expect(await teapot.json()).toEqual({ detail: "I am a teapot", code: "http_error" });
     const plain = await post("whoever", "/threads");
     expect(plain.status).toBe(401);
     expect(logLines.some((l) => l.includes("authenticate threw") && l.includes("no such user"))).toBe(true);
@@ -48,7 +48,7 @@ describe("authenticate", () => {
   it("answers 500 (logged, naming the auth module) when authenticate returns something invalid", async () => {
     const res = await post("bad-return", "/threads");
     expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ detail: "Internal server error" });
+    expect(await res.json()).toEqual({ detail: "Internal server error", code: "internal_error" });
     expect(logLines.some((l) => l.includes("./auth.ts:auth") && l.includes("returned 42"))).toBe(true);
     expect((await fetch(`${server.url}/ok`)).status).toBe(200);
   });
@@ -74,7 +74,7 @@ describe("authorization handlers", () => {
     const mine = await alice.assistants.create({ graphId: "agent", name: "mine" });
     const del = await fetch(`${server.url}/assistants/${mine.assistant_id}`, { method: "DELETE", headers: { authorization: "Bearer alice" } });
     expect(del.status).toBe(403);
-    expect(await del.json()).toEqual({ detail: "Assistants are permanent here" });
+    expect(await del.json()).toEqual({ detail: "Assistants are permanent here", code: "forbidden" });
     await expect(alice.assistants.update(mine.assistant_id, { name: "x" })).rejects.toMatchObject({ status: 500 });
   });
 

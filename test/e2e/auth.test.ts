@@ -119,7 +119,7 @@ describe("tutorial part 2: private conversations", () => {
       input: {},
       config: { configurable: { langgraph_auth_user_id: "user1" } },
     })) as { identity: string; display_name: string; permissions: unknown };
-    expect(values).toEqual({ identity: "user2", display_name: "Bob", permissions: [] });
+    expect(values).toEqual({ identity: "user2", display_name: "Bob", permissions: [], user_id: "user2" });
   });
 
   it("scopes the store to each user's namespace on every store route", async () => {

@@ -61,7 +61,7 @@ describe("tutorial part 3: JWTs from an identity provider", () => {
     ]) {
       const res = await fetch(`${server.url}/threads`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ detail: "Invalid token" });
+      expect(await res.json()).toEqual({ detail: "Invalid token", code: "unauthorized" });
     }
   });
 });

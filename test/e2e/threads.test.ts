@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { fixture, useTestServer, waitFor } from "../helpers/server.js";
 
-const t = useTestServer({ config: fixture("api") });
+const t = useTestServer({ config: fixture("api"), allowTruncate: true });
 
 type Msgs = { messages: Array<{ type: string; content: string }> };
 
@@ -32,7 +32,7 @@ describe("threads", () => {
   it("gives a missing thread the reference's 404 message and a non-UUID id a 422", async () => {
     const res = await fetch(`${t.server.url}/threads/2b9a4a3c-5d0e-4c0a-9d43-0e0a6b6f1c01`);
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ detail: "Thread with ID 2b9a4a3c-5d0e-4c0a-9d43-0e0a6b6f1c01 not found" });
+    expect(await res.json()).toEqual({ detail: "Thread with ID 2b9a4a3c-5d0e-4c0a-9d43-0e0a6b6f1c01 not found", code: "thread_not_found" });
     const bad = await fetch(`${t.server.url}/threads/not-a-uuid`);
     expect(bad.status).toBe(422);
     expect((await bad.json()).detail).toMatch(/thread_id/);

@@ -1,7 +1,7 @@
 /** The custom-auth tutorial, part 1, end to end with the real SDK against the demo project. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server.js";
-import { sdkClient, startTestServer } from "../helpers/server.js";
+import { fixture, sdkClient, startTestServer } from "../helpers/server.js";
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ describe("custom auth tutorial, part 1", () => {
     const res = await fetch(`${server.url}/threads`, { method: "POST", headers: { authorization: "Bearer nope" } });
     expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
-    expect(await res.json()).toEqual({ detail: "Invalid token" });
+    expect(await res.json()).toEqual({ detail: "Invalid token", code: "unauthorized" });
   });
 
   it("lets a known user create a thread, run the agent and read the echo reply", async () => {
@@ -56,5 +56,66 @@ describe("custom auth tutorial, part 1", () => {
   it("keeps /ok and /info public", async () => {
     expect(await (await fetch(`${server.url}/ok`)).json()).toEqual({ ok: true });
     expect((await fetch(`${server.url}/info`)).status).toBe(200);
+  });
+});
+
+describe("custom auth tutorial, part 2: the published catch-all handler, verbatim", () => {
+  let part2: RunningServer;
+  beforeAll(async () => {
+    part2 = await startTestServer({ config: fixture("tutorial-part2") });
+  });
+  afterAll(async () => {
+    await part2?.close();
+  });
+
+  it("runs the tutorial's test: each user chats with the graph's assistant, and sees only their own threads", async () => {
+    const alice = sdkClient(part2.url, "user1-token");
+    const bob = sdkClient(part2.url, "user2-token");
+
+    const aliceAssistant = await alice.assistants.create({ graphId: "agent" });
+    expect(aliceAssistant.metadata).toMatchObject({ owner: "user1" });
+
+    const aliceThread = await alice.threads.create();
+    const aliceRun = await alice.runs.create(aliceThread.thread_id, "agent", {
+      input: { messages: [{ role: "user", content: "Hi, this is Alice's private chat" }] },
+    });
+    await expect(bob.threads.get(aliceThread.thread_id)).rejects.toMatchObject({ status: 404 });
+
+    const bobThread = await bob.threads.create();
+    const bobRun = await bob.runs.create(bobThread.thread_id, "agent", {
+      input: { messages: [{ role: "user", content: "Hi, this is Bob's private chat" }] },
+    });
+
+    expect((await alice.threads.search()).map((t) => t.thread_id)).toEqual([aliceThread.thread_id]);
+    expect((await bob.threads.search()).map((t) => t.thread_id)).toEqual([bobThread.thread_id]);
+
+    // Both runs of "agent" really ran, for each user.
+    await alice.runs.join(aliceThread.thread_id, aliceRun.run_id);
+    await bob.runs.join(bobThread.thread_id, bobRun.run_id);
+    const last = async (client: typeof alice, id: string) =>
+      (await client.threads.getState<{ messages: Array<{ content: string }> }>(id)).values.messages.at(-1)?.content;
+    expect(await last(alice, aliceThread.thread_id)).toBe("echo: Hi, this is Alice's private chat");
+    expect(await last(bob, bobThread.thread_id)).toBe("echo: Hi, this is Bob's private chat");
+    // Stateless runs of the graph's assistant too.
+    expect(await bob.runs.wait(null, "agent", { input: { messages: [{ role: "user", content: "stateless" }] } })).toMatchObject({
+      messages: [{ content: "stateless" }, { content: "echo: stateless" }],
+    });
+  });
+
+  it("keeps an assistant a user created private: another user can neither run it nor read it", async () => {
+    const alice = sdkClient(part2.url, "user1-token");
+    const bob = sdkClient(part2.url, "user2-token");
+    const mine = await alice.assistants.create({ graphId: "agent", config: { configurable: { secret_prompt: "alice only" } } });
+    const bobThread = await bob.threads.create();
+    await expect(bob.runs.create(bobThread.thread_id, mine.assistant_id, { input: { messages: [] } })).rejects.toMatchObject({ status: 404 });
+    await expect(bob.runs.wait(null, mine.assistant_id, { input: { messages: [] } })).rejects.toMatchObject({ status: 404 });
+    await expect(bob.crons.create(mine.assistant_id, { schedule: "0 0 1 1 *" })).rejects.toMatchObject({ status: 404 });
+    await expect(bob.assistants.get(mine.assistant_id)).rejects.toMatchObject({ status: 404 });
+    expect((await bob.assistants.search()).map((a) => a.assistant_id)).not.toContain(mine.assistant_id);
+    expect(JSON.stringify(await bob.runs.list(bobThread.thread_id))).not.toContain("alice only");
+    // Alice runs her own assistant.
+    const aliceThread = await alice.threads.create();
+    const values = await alice.runs.wait(aliceThread.thread_id, mine.assistant_id, { input: { messages: [{ role: "user", content: "x" }] } });
+    expect(values).toMatchObject({ messages: [{ content: "x" }, { content: "echo: x" }] });
   });
 });

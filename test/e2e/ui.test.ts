@@ -30,7 +30,7 @@ describe("generative UI bundles", () => {
 
     const missing = await fetch(`${t.server.url}/ui/nope`, { method: "POST", headers: auth, body: JSON.stringify({ name: "weather" }) });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ detail: 'UI not found for agent "nope"' });
+    expect(await missing.json()).toEqual({ detail: 'UI not found for agent "nope"', code: "ui_not_found" });
     expect((await fetch(`${t.server.url}/ui/agent`, { method: "POST", headers: auth, body: "{}" })).status).toBe(422);
   });
 

@@ -1,8 +1,9 @@
 import type { App, AppDeps } from "../app.js";
+import { PUBLIC_ROUTE } from "../public-routes.js";
 
 export function metaRoutes(app: App, deps: AppDeps): void {
-  app.get("/ok", { schema: { tags: ["meta"], summary: "Health check" } }, async () => ({ ok: true }));
-  app.get("/info", { schema: { tags: ["meta"], summary: "Server information" } }, async () => ({
+  app.get("/ok", { ...PUBLIC_ROUTE, schema: { tags: ["meta"], summary: "Health check" } }, async () => ({ ok: true }));
+  app.get("/info", { ...PUBLIC_ROUTE, schema: { tags: ["meta"], summary: "Server information" } }, async () => ({
     version: deps.info.version,
     langgraph_js_version: deps.info.langgraphVersion,
     context: "js",

@@ -2,6 +2,7 @@ import Type from "typebox";
 import { NotFound } from "../../errors.js";
 import { uiGlobalName } from "../../ui/bundles.js";
 import type { App, AppDeps } from "../app.js";
+import { PUBLIC_ROUTE } from "../public-routes.js";
 
 const tags = ["ui"];
 const UiParams = Type.Object({ graph_id: Type.String({ description: "A graph id, or an assistant id of that graph" }) });
@@ -31,7 +32,7 @@ export function uiRoutes(app: App, deps: AppDeps): void {
         if (assistant && deps.ui.has(assistant.graph_id)) graphId = assistant.graph_id;
       }
       const bundle = deps.ui.get(graphId);
-      if (!bundle) throw new NotFound(`UI not found for agent "${request.params.graph_id}"`);
+      if (!bundle) throw new NotFound(`UI not found for agent "${request.params.graph_id}"`, "ui_not_found");
       const base = `${request.protocol}://${request.headers.host ?? "localhost"}${deps.mountPrefix}/ui/${encodeURIComponent(graphId)}`;
       const tags: string[] = [];
       for (const file of bundle.assets.keys()) if (file.endsWith(".css")) tags.push(`<link rel="stylesheet" href="${base}/${file}" />`);
@@ -46,10 +47,10 @@ export function uiRoutes(app: App, deps: AppDeps): void {
 
   app.get(
     "/ui/:graph_id/:file",
-    { schema: { tags, summary: "A file of a graph's generative-UI bundle (public: the browser loads it)", params: UiAssetParams } },
+    { ...PUBLIC_ROUTE, schema: { tags, summary: "A file of a graph's generative-UI bundle (public: the browser loads it)", params: UiAssetParams } },
     async (request, reply) => {
       const asset = deps.ui.get(request.params.graph_id)?.assets.get(request.params.file);
-      if (!asset) throw new NotFound("File not found");
+      if (!asset) throw new NotFound("File not found", "file_not_found");
       return reply.type(asset.contentType).header("cache-control", "no-cache").send(Buffer.from(asset.contents));
     },
   );

@@ -1,5 +1,5 @@
 import Type from "typebox";
-import { IfExists, JsonObject, Limit, Metadata, Offset, StringEnum, Uuid } from "./common.js";
+import { IfExists, JsonObject, Limit, Metadata, Offset, StringEnum, Uuid, SearchFilter } from "./common.js";
 
 export const SortOrder = StringEnum(["asc", "desc"] as const);
 
@@ -25,7 +25,7 @@ export const AssistantPatch = Type.Object({
 
 export const AssistantSearch = Type.Object({
   graph_id: Type.Optional(Type.String()),
-  metadata: Type.Optional(Metadata),
+  metadata: Type.Optional(SearchFilter),
   name: Type.Optional(Type.String()),
   limit: Type.Optional(Limit),
   offset: Type.Optional(Offset),
@@ -36,14 +36,14 @@ export const AssistantSearch = Type.Object({
 
 export const AssistantCount = Type.Object({
   graph_id: Type.Optional(Type.String()),
-  metadata: Type.Optional(Metadata),
+  metadata: Type.Optional(SearchFilter),
   name: Type.Optional(Type.String()),
 });
 
 export const AssistantVersionsQuery = Type.Object({
   limit: Type.Optional(Limit),
   offset: Type.Optional(Offset),
-  metadata: Type.Optional(Metadata),
+  metadata: Type.Optional(SearchFilter),
 });
 
 export const AssistantLatest = Type.Object({ version: Type.Integer({ minimum: 1 }) });

@@ -4,6 +4,9 @@ import Type from "typebox";
 export const Uuid = Type.String({ format: "uuid" });
 export const Metadata = Type.Record(Type.String(), Type.Unknown());
 export const JsonObject = Type.Record(Type.String(), Type.Unknown());
+/** Search conditions (`metadata`, `values`): each key is one condition; the count is capped. */
+export const MAX_FILTER_KEYS = 100;
+export const SearchFilter = Type.Record(Type.String(), Type.Unknown(), { maxProperties: MAX_FILTER_KEYS });
 
 export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
   return Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });

@@ -1,5 +1,5 @@
 import Type from "typebox";
-import { Limit, Metadata, Offset, StringEnum, Uuid } from "./common.js";
+import { Limit, Metadata, Offset, StringEnum, Uuid, SearchFilter } from "./common.js";
 import { RunCreate } from "./runs.js";
 
 const CronFields = {
@@ -25,7 +25,7 @@ export const CronSearch = Type.Object({
   assistant_id: Type.Optional(Type.String()),
   thread_id: Type.Optional(Uuid),
   enabled: Type.Optional(Type.Boolean()),
-  metadata: Type.Optional(Metadata),
+  metadata: Type.Optional(SearchFilter),
   limit: Type.Optional(Limit),
   offset: Type.Optional(Offset),
   sort_by: Type.Optional(StringEnum(["cron_id", "assistant_id", "thread_id", "next_run_date", "end_time", "created_at", "updated_at"] as const)),
@@ -36,7 +36,7 @@ export const CronSearch = Type.Object({
 export const CronCount = Type.Object({
   assistant_id: Type.Optional(Type.String()),
   thread_id: Type.Optional(Uuid),
-  metadata: Type.Optional(Metadata),
+  metadata: Type.Optional(SearchFilter),
 });
 
 export const CronIdParams = Type.Object({ cron_id: Uuid });

@@ -1,5 +1,5 @@
 import Type from "typebox";
-import { JsonObject } from "./common.js";
+import { JsonObject, SearchFilter } from "./common.js";
 
 const Namespace = Type.Array(Type.String());
 
@@ -25,7 +25,7 @@ export const StoreDelete = Type.Object({
 
 export const StoreSearch = Type.Object({
   namespace_prefix: Type.Optional(Namespace),
-  filter: Type.Optional(JsonObject),
+  filter: Type.Optional(SearchFilter),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 10 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
   query: Type.Optional(Type.String()),

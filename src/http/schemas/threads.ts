@@ -1,5 +1,5 @@
 import Type from "typebox";
-import { IfExists, JsonObject, Limit, Metadata, Offset, StringEnum, Uuid } from "./common.js";
+import { IfExists, JsonObject, Limit, Metadata, Offset, StringEnum, Uuid, SearchFilter } from "./common.js";
 
 export const ThreadStatus = StringEnum(["idle", "busy", "interrupted", "error"] as const);
 
@@ -23,10 +23,10 @@ export const ThreadCreate = Type.Object({
 export const ThreadPatch = Type.Object({ metadata: Type.Optional(Metadata) });
 
 export const ThreadSearch = Type.Object({
-  metadata: Type.Optional(Metadata),
+  metadata: Type.Optional(SearchFilter),
   ids: Type.Optional(Type.Array(Uuid, { maxItems: 1000 })),
   status: Type.Optional(ThreadStatus),
-  values: Type.Optional(JsonObject),
+  values: Type.Optional(SearchFilter),
   limit: Type.Optional(Limit),
   offset: Type.Optional(Offset),
   sort_by: Type.Optional(StringEnum(["thread_id", "status", "created_at", "updated_at"] as const)),
@@ -35,9 +35,9 @@ export const ThreadSearch = Type.Object({
 });
 
 export const ThreadCount = Type.Object({
-  metadata: Type.Optional(Metadata),
+  metadata: Type.Optional(SearchFilter),
   status: Type.Optional(ThreadStatus),
-  values: Type.Optional(JsonObject),
+  values: Type.Optional(SearchFilter),
 });
 
 export const CheckpointRef = Type.Object({

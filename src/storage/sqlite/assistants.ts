@@ -1,4 +1,3 @@
-import { Conflict } from "../../errors.js";
 import type {
   Assistant,
   AssistantPatch,
@@ -9,6 +8,7 @@ import type {
   Metadata,
   MetadataFilter,
   Page,
+  PutResult,
 } from "../types.js";
 import type { Db } from "./database.js";
 import type { GroupCommit } from "./group-commit.js";
@@ -72,8 +72,8 @@ export class SqliteAssistants implements AssistantRepository {
     return row ? toAssistant(row) : null;
   }
 
-  async put(assistant: Assistant, ifExists: IfExists, filter?: MetadataFilter): Promise<{ assistant: Assistant; created: boolean }> {
-    return this.group.write(() => {
+  async put(assistant: Assistant, ifExists: IfExists, filter?: MetadataFilter): Promise<PutResult<Assistant>> {
+    return this.group.write((): PutResult<Assistant> => {
       const row = {
         ...assistant,
         config: toJson(assistant.config),
@@ -82,11 +82,11 @@ export class SqliteAssistants implements AssistantRepository {
       };
       if (this.insert.run(row).changes > 0) {
         this.insertVersion.run(row);
-        return { assistant: this.getSync(assistant.assistant_id)!, created: true };
+        return { kind: "created", record: this.getSync(assistant.assistant_id)! };
       }
       const existing = this.getSync(assistant.assistant_id, filter);
-      if (ifExists === "raise" || !existing) throw new Conflict("Assistant already exists");
-      return { assistant: existing, created: false };
+      if (ifExists === "raise" || !existing) return { kind: "conflict" };
+      return { kind: "existing", record: existing };
     });
   }
 

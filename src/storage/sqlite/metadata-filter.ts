@@ -22,6 +22,9 @@ export interface MetadataIndex {
   ownerColumn: string;
 }
 
+/** How many equalities one search resolves through nested index lookups. */
+const MAX_INDEX_LOOKUPS = 8;
+
 /** Values the index holds exactly as JSON.stringify writes them. */
 export function indexable(value: unknown): boolean {
   return (
@@ -47,7 +50,9 @@ export function metadataFilterSql(
   const entries = (Array.isArray(filters) ? filters : [filters]).flatMap((f) => Object.entries(f ?? {}));
   for (const [key, expected] of entries) {
     const equal = isOperator(expected, "$eq") ? expected.$eq : expected;
-    if (index && !isOperator(expected, "$contains") && indexable(equal)) {
+    // Past a few lookups the candidates are few: the rest are checked on the row, which keeps the
+    // statement flat however many keys a search names (SQLite limits nesting depth).
+    if (index && !isOperator(expected, "$contains") && indexable(equal) && lookups.length < MAX_INDEX_LOOKUPS * 2) {
       lookups.push(key, JSON.stringify(equal));
       continue;
     }

@@ -93,6 +93,9 @@ export class SqliteRuns implements RunRepository {
         if (!this.threads.existsSync(run.thread_id)) {
           if (!input.createThreadWith) return { kind: "thread_missing" };
           this.threads.createSync({ thread_id: run.thread_id, metadata: input.createThreadWith }, now);
+        } else if (input.threadFilter && Object.keys(input.threadFilter).length && !this.threads.getSync(run.thread_id, input.threadFilter)) {
+          // Someone else's thread: missing, as far as this caller can tell.
+          return { kind: "thread_missing" };
         }
         const inflight = this.inflight.all(run.thread_id).map(toRun);
         if (run.multitask_strategy === "reject" && inflight.length > 0) return { kind: "busy", inflight };

@@ -1,5 +1,4 @@
-import { Conflict } from "../../errors.js";
-import type { IfExists, Metadata, MetadataFilter, Page, Thread, ThreadRepository, ThreadSearchQuery, ThreadStatus } from "../types.js";
+import type { IfExists, Metadata, MetadataFilter, Page, PutResult, Thread, ThreadRepository, ThreadSearchQuery, ThreadStatus } from "../types.js";
 import type { Db } from "./database.js";
 import type { GroupCommit } from "./group-commit.js";
 import { fromJson, toJson } from "./json-columns.js";
@@ -81,13 +80,13 @@ export class SqliteThreads implements ThreadRepository {
     thread: { thread_id: string; metadata: Metadata },
     ifExists: IfExists,
     filter?: MetadataFilter,
-  ): Promise<{ thread: Thread; created: boolean }> {
-    return this.group.write(() => {
-      if (this.createSync(thread, new Date().toISOString())) return { thread: this.getSync(thread.thread_id)!, created: true };
+  ): Promise<PutResult<Thread>> {
+    return this.group.write((): PutResult<Thread> => {
+      if (this.createSync(thread, new Date().toISOString())) return { kind: "created", record: this.getSync(thread.thread_id)! };
       const existing = this.getSync(thread.thread_id, filter);
       // An existing thread the caller may not see is reported as a conflict, never shown.
-      if (ifExists === "raise" || !existing) throw new Conflict("Thread already exists");
-      return { thread: existing, created: false };
+      if (ifExists === "raise" || !existing) return { kind: "conflict" };
+      return { kind: "existing", record: existing };
     });
   }
 
