@@ -5,8 +5,11 @@
  * Besides health, info and the API docs, the files of generative-UI bundles are public: browsers
  * load them with `<script>`/`<link>` tags, which carry no credentials, and they hold the
  * project's component code, never data (the route that hands out the tags is authenticated).
+ * So are the built-in console's page and its two files, each named exactly: a browser loads them
+ * before anyone has signed in, and every API call the console then makes carries the user's
+ * credentials.
  */
-const PUBLIC_PATHS = new Set(["/ok", "/info", "/openapi.json"]);
+const PUBLIC_PATHS = new Set(["/ok", "/info", "/openapi.json", "/console", "/console/", "/console/console.js", "/console/console.css"]);
 const UI_ASSET = /^\/ui\/[^/]+\/[^/]+$/;
 
 export function isPublicRequest(method: string, fullPath: string, headers: Record<string, unknown>, mountPrefix = ""): boolean {
