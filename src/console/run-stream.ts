@@ -32,7 +32,7 @@ export interface RunRequest {
 
 const LOG_LIMIT = 500;
 
-export function useRunStream(threadId: string, onFinished: () => void) {
+export function useRunStream(threadId: string, onFinished: () => Promise<void>) {
   const client = useClient();
   const [running, setRunning] = useState(false);
   const [runId, setRunId] = useState<string>();
@@ -75,9 +75,10 @@ export function useRunStream(threadId: string, onFinished: () => void) {
     } catch (err) {
       if (!controller.signal.aborted) setError(describeError(err).message);
     } finally {
+      // The run's last values stay on screen until the thread's state is read back.
       if (abort.current === controller) {
+        await onFinished().catch(() => undefined);
         setRunning(false);
-        onFinished();
       }
     }
   };

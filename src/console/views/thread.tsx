@@ -23,7 +23,7 @@ export function ThreadView({ threadId }: { threadId: string }) {
   const history = useLoad(() => client.threads.getHistory(threadId, { limit: 50 }), [threadId]);
   const assistants = useAssistants();
   const reloadAll = () => Promise.all([thread.reload(), state.reload(), history.reload()]).then(() => undefined);
-  const run = useRunStream(threadId, () => void reloadAll());
+  const run = useRunStream(threadId, reloadAll);
   const action = useAction();
 
   const meta = (thread.data?.metadata ?? {}) as { assistant_id?: string; graph_id?: string };
@@ -40,7 +40,8 @@ export function ThreadView({ threadId }: { threadId: string }) {
   const fork = (checkpointId: string, forked: unknown) =>
     action.run(async () => {
       const written = await client.threads.updateState(threadId, { values: forked, checkpointId });
-      const head = (written.configurable as { checkpoint_id?: string }).checkpoint_id;
+      // The API answers `{checkpoint: {...}}` (the SDK's type says `configurable`): accept both.
+      const head = ((written as { checkpoint?: { checkpoint_id?: string } }).checkpoint ?? written.configurable)?.checkpoint_id as string | undefined;
       await run.start({ assistantId: assistantForReplay, checkpointId: head, streamMode: TIME_TRAVEL_MODES });
     });
 
