@@ -124,7 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const query = request.url.indexOf("?");
     const path = query === -1 ? request.url : request.url.slice(0, query);
     if (
-      isPublicRequest(request.method, path, request.headers, deps.mountPrefix) ||
+      isPublicRequest(request.method, path, request.headers, deps.mountPrefix, deps.console) ||
       (deps.customApp?.authenticate === false && isCustomRoute(request)) ||
       !deps.authenticator.enabled
     ) {

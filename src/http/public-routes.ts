@@ -9,14 +9,15 @@
  * before anyone has signed in, and every API call the console then makes carries the user's
  * credentials.
  */
-const PUBLIC_PATHS = new Set(["/ok", "/info", "/openapi.json", "/console", "/console/", "/console/console.js", "/console/console.css"]);
+const PUBLIC_PATHS = new Set(["/ok", "/info", "/openapi.json"]);
+const CONSOLE_PATHS = new Set(["/console", "/console/", "/console/console.js", "/console/console.css"]);
 const UI_ASSET = /^\/ui\/[^/]+\/[^/]+$/;
 
-export function isPublicRequest(method: string, fullPath: string, headers: Record<string, unknown>, mountPrefix = ""): boolean {
+export function isPublicRequest(method: string, fullPath: string, headers: Record<string, unknown>, mountPrefix = "", consoleOn = true): boolean {
   // A CORS preflight carries no credentials by design; the CORS layer answers it.
   if (method === "OPTIONS" && headers["access-control-request-method"] !== undefined) return true;
   if (method !== "GET" && method !== "HEAD") return false;
   if (mountPrefix && !fullPath.startsWith(`${mountPrefix}/`)) return false;
   const path = fullPath.slice(mountPrefix.length);
-  return PUBLIC_PATHS.has(path) || path === "/docs" || path.startsWith("/docs/") || UI_ASSET.test(path);
+  return PUBLIC_PATHS.has(path) || (consoleOn && CONSOLE_PATHS.has(path)) || path === "/docs" || path.startsWith("/docs/") || UI_ASSET.test(path);
 }
