@@ -31,7 +31,8 @@ export function buildProgram(): Command {
     .option("-p, --port <port>", "port to listen on (0 picks a free one)", integer("--port", 0, 65535), 2024)
     .option("--host <host>", "interface to bind", "127.0.0.1")
     .option("-c, --config <path>", "langgraph.json, or the folder holding it", ".")
-    .option("--no-browser", "do not open LangGraph Studio in a browser")
+    .option("--no-browser", "do not open the console (or, with --no-console, LangGraph Studio) in a browser")
+    .option("--no-console", "do not serve the built-in console at /console")
     .option("--no-reload", "do not restart when the project's files change")
     .option("-n, --n-jobs-per-worker <n>", "how many runs execute at once", integer("--n-jobs-per-worker", 1, 1000), 10)
     .option("--in-memory", "keep data in memory only (nothing survives a restart)")
@@ -40,12 +41,13 @@ export function buildProgram(): Command {
     .option("--run-timeout <seconds>", "stop a run that executes longer than this; it ends with status timeout (default: no limit)", integer("--run-timeout", 1, 31_536_000))
     .option("--shutdown-grace <seconds>", "on SIGINT/SIGTERM, how long running runs may finish", integer("--shutdown-grace", 0, 86_400), 30)
     .exitOverride()
-    .action(async (opts: { port: number; host: string; config: string; browser: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean; shutdownGrace: number; reload: boolean; runTimeout?: number; bodyLimit: number }) => {
+    .action(async (opts: { port: number; host: string; config: string; browser: boolean; console: boolean; nJobsPerWorker: number; inMemory?: boolean; fsync?: boolean; shutdownGrace: number; reload: boolean; runTimeout?: number; bodyLimit: number }) => {
       await runDev({
         port: opts.port,
         host: opts.host,
         config: opts.config,
         browser: opts.browser && process.env.BROWSER !== "none",
+        console: opts.console,
         nJobsPerWorker: opts.nJobsPerWorker,
         storage: opts.inMemory ? "memory" : "sqlite",
         fsync: opts.fsync ?? false,
