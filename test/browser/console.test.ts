@@ -129,8 +129,11 @@ describe("the tutorial in the browser (demo project)", () => {
     await conversation(alice).getByText("echo: Hello!").waitFor();
     await alice.context().close();
 
+    // Bob signs in with a raw header value (what a project's own scheme may need).
     const bob = await openConsole(privateProject);
-    await signIn(bob, "user2-token");
+    await bob.getByLabel("Send as").selectOption({ label: "Raw header value" });
+    await bob.getByLabel("Header").fill("Authorization");
+    await signIn(bob, "Bearer user2-token");
     await nav(bob, "Threads").click();
     await expect.poll(() => bob.getByRole("table", { name: "Threads" }).textContent()).toContain("Thread");
     await bob.getByRole("button", { name: "Search" }).click();
@@ -161,7 +164,7 @@ describe("driving runs (project without auth)", () => {
     await shot(page, "interrupt");
     await interrupted.getByLabel("Resume value").fill("yes");
     await interrupted.getByRole("button", { name: "Resume" }).click();
-    await page.getByLabel("State values").getByText('"answer": "final: yes"').waitFor();
+    await page.getByLabel("State values", { exact: true }).getByText('"answer": "final: yes"').waitFor();
     expect(await page.getByRole("region", { name: "Interrupted" }).count()).toBe(0);
     await page.context().close();
   });
@@ -190,6 +193,28 @@ describe("driving runs (project without auth)", () => {
     const state = await client.threads.getState<{ messages: Array<{ content: string }> }>(threadId);
     expect(state.values.messages.map((m) => m.content)).toEqual(["Hola!", "echo: Hola!"]);
     await shot(page, "time-travel");
+    await page.context().close();
+  });
+
+  it("runs with input from the raw JSON editor, logs its events live, and cancels it", async () => {
+    const page = await openConsole(open);
+    await nav(page, "Threads").click();
+    await page.getByRole("button", { name: "New thread" }).click();
+    await page.getByLabel("Assistant", { exact: true }).selectOption({ label: "slow" });
+    await page.getByLabel("delay_ms", { exact: true }).waitFor();
+    await page.getByLabel("Edit input as raw JSON").check();
+    await page.getByLabel("Input (JSON)").fill('{"delay_ms": 30000}');
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    const log = page.getByRole("list", { name: "Event log" });
+    await log.getByText("metadata", { exact: true }).waitFor();
+    await log.getByText('{"delay_ms":30000}').waitFor();
+    const cancel = page.getByRole("button", { name: "Cancel run" });
+    await expect.poll(() => cancel.isEnabled()).toBe(true);
+    await cancel.click();
+    await expect.poll(() => page.getByRole("button", { name: "Run", exact: true }).isEnabled()).toBe(true);
+    const threadId = decodeURIComponent(new URL(page.url()).hash.split("/").at(-1)!);
+    const [run] = await sdkClient(open.url).runs.list(threadId);
+    expect(run?.status).toBe("interrupted");
     await page.context().close();
   });
 
@@ -263,6 +288,24 @@ describe("assistants, store and crons", () => {
     await page.getByText("No crons.").waitFor();
     expect(await sdkClient(open.url).crons.search()).toEqual([]);
     await page.context().close();
+  });
+});
+
+describe("http.mount_prefix", () => {
+  it("serves the console under the prefix and calls the API there", async () => {
+    const mounted = await startTestServer({ config: path.join(fixture("ui"), "langgraph.mounted.json") });
+    try {
+      expect(mounted.consoleUrl).toBe(`${mounted.url}/console/`);
+      const page = await openConsole(mounted);
+      expect(new URL(page.url()).pathname).toBe("/api/v1/console/");
+      await signIn(page, "user1-token");
+      const threadId = await chat(page, "Hello!");
+      await conversation(page).getByText("echo: Hello!").waitFor();
+      expect((await sdkClient(mounted.url, "user1-token").threads.get(threadId)).thread_id).toBe(threadId);
+      await page.context().close();
+    } finally {
+      await mounted.close();
+    }
   });
 });
 

@@ -60,7 +60,7 @@ export function ThreadView({ threadId }: { threadId: string }) {
       <ErrorMessage error={thread.error ?? state.error ?? action.error} />
       <div class="columns">
         <div>
-          <Section title="Conversation">
+          <Section title={hasMessages(values) ? "Conversation" : "Values"}>
             {hasMessages(values) ? <Chat messages={values.messages} streaming={run.streaming} /> : <Json value={values ?? {}} label="State values" />}
             <ErrorMessage error={run.error} />
           </Section>
