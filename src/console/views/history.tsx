@@ -8,6 +8,8 @@ import { JsonEditor, parseJson, pretty, Section, short, when } from "../componen
 
 export function History(props: {
   history: ThreadState[];
+  /** The thread's current checkpoint: the head of the branch the next run continues. */
+  currentId?: string;
   running: boolean;
   onRerun: (checkpointId: string) => void;
   onFork: (checkpointId: string, values: unknown) => void;
@@ -25,6 +27,7 @@ export function History(props: {
               <div class="tick">
                 <strong>step {meta.step ?? "?"}</strong> <span class="muted">{meta.source}</span> <code title={id}>{short(id)}</code>{" "}
                 <span class="muted">{when(state.created_at)}</span>
+                {id === props.currentId && <strong class="current"> current</strong>}
               </div>
               <div class="muted">{state.next.length ? `next: ${state.next.join(", ")}` : "end"}</div>
               <div class="buttons">

@@ -77,7 +77,7 @@ export function ThreadView({ threadId }: { threadId: string }) {
         <div>
           <EventLog events={run.events} running={run.running} />
           <StateEditor threadId={threadId} values={state.data?.values} onSaved={reloadAll} disabled={run.running} />
-          <History history={history.data ?? []} running={run.running} onRerun={(id) => void rerun(id)} onFork={(id, v) => void fork(id, v)} />
+          <History history={history.data ?? []} currentId={state.data?.checkpoint?.checkpoint_id ?? undefined} running={run.running} onRerun={(id) => void rerun(id)} onFork={(id, v) => void fork(id, v)} />
         </div>
       </div>
     </div>
