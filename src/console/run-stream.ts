@@ -95,19 +95,26 @@ export function useRunStream(threadId: string, onFinished: () => Promise<void>) 
   return { start, cancel, running, runId, events, streaming, values, error };
 }
 
-/** Token chunks (`AIMessageChunk`) add to the message with the same id; whole messages replace it. */
+/**
+ * `messages-tuple` events carry chunks: each adds to the message with the same id, as the SDK's
+ * own message assembly does (a message seen whole arrives once). `messages/partial` events carry
+ * the message so far, which replaces it.
+ */
 function addChunk(set: (update: (list: ChatMessage[]) => ChatMessage[]) => void, message: ChatMessage, append: boolean) {
   if (!message || typeof message !== "object") return;
   set((list) => {
     const at = message.id ? list.findIndex((m) => m.id === message.id) : -1;
     if (at === -1) return [...list, message];
     const previous = list[at]!;
-    const merged =
-      append && /chunk$/i.test(message.type) && typeof previous.content === "string" && typeof message.content === "string"
-        ? { ...previous, content: previous.content + message.content }
-        : message;
+    const merged = append ? { ...previous, ...message, content: concatContent(previous.content, message.content) } : message;
     return list.map((m, i) => (i === at ? merged : m));
   });
+}
+
+function concatContent(before: unknown, after: unknown): unknown {
+  if (typeof before === "string" && typeof after === "string") return before + after;
+  if (Array.isArray(before) && Array.isArray(after)) return [...before, ...after];
+  return after;
 }
 
 function describeStreamError(data: unknown): string {

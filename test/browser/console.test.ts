@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server.js";
 import { fixture, REPO_ROOT, sdkClient, startTestServer, waitFor } from "../helpers/server.js";
 
@@ -37,6 +37,11 @@ beforeAll(async () => {
     startTestServer({ config: fixture("console") }),
   ]);
 });
+// What a page did that it must not: fetch from another origin (the console works offline), throw.
+const faults: string[] = [];
+afterEach(() => {
+  expect(faults.splice(0)).toEqual([]);
+});
 afterAll(async () => {
   await browser?.close();
   await Promise.all([demo?.close(), privateProject?.close(), open?.close()]);
@@ -46,17 +51,16 @@ afterAll(async () => {
 async function openConsole(server: RunningServer, viewport = DESKTOP, hash = ""): Promise<Page> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
-  // The console must work offline: any request to another origin fails the test.
+  // The console must work offline: a request to another origin is refused and fails the test.
   const origin = new URL(server.url).origin;
   await context.route(
     (url) => url.origin !== origin && url.protocol !== "data:",
     (route) => {
-      throw new Error(`the console requested ${route.request().url()}`);
+      faults.push(`requested ${route.request().url()}`);
+      return route.abort();
     },
   );
-  page.on("pageerror", (err) => {
-    throw err;
-  });
+  page.on("pageerror", (err) => faults.push(`page error: ${err.message}`));
   await page.goto(`${server.url}/console${hash ? `/${hash}` : ""}`);
   return page;
 }
@@ -193,6 +197,24 @@ describe("driving runs (project without auth)", () => {
     const state = await client.threads.getState<{ messages: Array<{ content: string }> }>(threadId);
     expect(state.values.messages.map((m) => m.content)).toEqual(["Hola!", "echo: Hola!"]);
     await shot(page, "time-travel");
+    await page.context().close();
+  });
+
+  it("shows a model's tokens in the chat as they stream", async () => {
+    const page = await openConsole(open);
+    // Every text the answer bubble shows, as the page draws it.
+    await page.evaluate(() => {
+      const seen: string[] = ((window as unknown as { seen: string[] }).seen = []);
+      new MutationObserver(() => {
+        const text = document.querySelector(".bubble.assistant .content")?.textContent;
+        if (text && seen.at(-1) !== text) seen.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await chat(page, "Hello!", "streaming_chat");
+    await conversation(page).getByText("Tokens arrive one by one").waitFor();
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    const partial = seen.filter((t) => t.length < "Tokens arrive one by one".length && "Tokens arrive one by one".startsWith(t));
+    expect(partial.length, seen.join(" | ")).toBeGreaterThan(2);
     await page.context().close();
   });
 

@@ -52,9 +52,11 @@ function loadAssets(): Map<string, Asset> | undefined {
  * list can name them one by one; client-side navigation lives in the URL's hash.
  */
 export function consoleRoutes(app: App, mountPrefix: string): void {
-  // Read once per server (a few hundred KB); a package built without the console answers 404.
-  const assets = loadAssets();
+  // Read and compressed at the first request (a few hundred KB), not at every server start: tests
+  // and reloads start many servers that never serve the console. Not built: 404.
+  let assets: Map<string, Asset> | undefined;
   const send = (file: string) => (request: FastifyRequest, reply: FastifyReply) => {
+    assets ??= loadAssets();
     const asset = assets?.get(file);
     if (!asset) throw new NotFound("The console is not built: run `npm run build` in agent-server");
     void reply.headers(SECURITY_HEADERS).header("cache-control", "no-cache").header("etag", asset.etag).header("vary", "accept-encoding");
