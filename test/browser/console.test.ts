@@ -121,8 +121,17 @@ describe("the tutorial in the browser (demo project)", () => {
     await page.reload();
     await conversation(page).getByText("echo: Hello!").waitFor();
     await nav(page, "Threads").click();
-    await page.getByRole("table", { name: "Threads" }).getByRole("link").first().waitFor();
+    const threads = page.getByRole("table", { name: "Threads" });
+    await threads.getByRole("link").first().waitFor();
     await shot(page, "threads");
+    // Search by status and by metadata.
+    await page.getByLabel("Status").selectOption("busy");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByText("No threads.").waitFor();
+    await page.getByLabel("Status").selectOption("idle");
+    await page.getByLabel("Metadata filter (JSON)").fill(`{"graph_id": "agent"}`);
+    await page.getByRole("button", { name: "Search" }).click();
+    await threads.getByRole("link", { name: threadId.slice(0, 8) + "…" }).waitFor();
     await page.context().close();
   });
 
