@@ -1,9 +1,11 @@
 /**
  * The server's pino logger: readable lines on a TTY (pino-pretty), JSON lines with
- * LOG_JSON=true or when output is not a terminal, level from LOG_LEVEL. Credentials never reach
- * the output, whatever a log call passes.
+ * LOG_JSON=true or when output is not a terminal, level from LOG_LEVEL. `agent-server dev` asks
+ * for readable lines whatever the output is, unless LOG_JSON=true. Credentials never reach the
+ * output, whatever a log call passes.
  */
 import pino, { type Logger } from "pino";
+import pinoPretty from "pino-pretty";
 
 const REDACT = [
   "req.headers.authorization",
@@ -20,6 +22,11 @@ export interface LoggerOptions {
   json?: boolean;
   /** Where to write; defaults to stdout. */
   destination?: NodeJS.WritableStream;
+  /**
+   * Leave out Fastify's "Server listening at ..." line: `dev` prints its URL in the banner. Only
+   * for readable output; JSON logs keep it for machines that wait for it.
+   */
+  omitListening?: boolean;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -27,8 +34,27 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const json = options.json ?? (process.env.LOG_JSON === "true" || !process.stdout.isTTY || options.destination !== undefined);
   const base = { level, redact: { paths: REDACT, censor: "[redacted]" }, base: undefined };
   if (json) return pino(base, (options.destination as pino.DestinationStream | undefined) ?? pino.destination(1));
-  return pino({
-    ...base,
-    transport: { target: "pino-pretty", options: { colorize: true, translateTime: "HH:MM:ss", ignore: "pid,hostname,reqId" } },
+  // Formatted in this thread and written synchronously, so lines keep their order with what the
+  // CLI prints itself (the banner) and none is lost when the process exits.
+  const pretty = pinoPretty({
+    colorize: process.stdout.isTTY === true,
+    translateTime: "HH:MM:ss",
+    ignore: "pid,hostname,reqId",
+    sync: true,
+    destination: options.destination ?? 1,
   });
+  return pino(
+    {
+      ...base,
+      hooks: options.omitListening
+        ? {
+            logMethod(args, method) {
+              if (typeof args[0] === "string" && args[0].startsWith("Server listening at ")) return;
+              method.apply(this, args);
+            },
+          }
+        : undefined,
+    },
+    pretty,
+  );
 }

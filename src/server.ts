@@ -68,6 +68,8 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** Sync every SQLite commit to disk (survives power loss; slower). Default off: crashes lose nothing. */
   fsync?: boolean;
+  /** Serve the built-in console at `/console` (its files are public; it calls the API with the user's token). Default true. */
+  console?: boolean;
   /**
    * `dev` (default) honours the Studio bypass (`x-auth-scheme: langsmith` from a loopback client,
    * unless `auth.disable_studio_auth`); `production` never does.
@@ -96,6 +98,8 @@ export interface RunningServer {
   graphs: string[];
   /** `auth.path` as written in langgraph.json, when an auth module is loaded. */
   auth?: string;
+  /** The built-in console's URL (`<url>/console/`), unless it is switched off. */
+  consoleUrl?: string;
   /** Where data lives: a file path, or ":memory:". */
   dataLocation: string;
   /** Stops accepting, lets running runs finish within `graceMs` (default 0), closes storage. */
@@ -159,6 +163,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       ui,
       mountPrefix: config.mountPrefix,
       customApp: customApp ? { app: customApp, authenticate: config.http.enable_custom_route_auth !== false } : undefined,
+      console: options.console ?? true,
       truncate: dev && options.allowTruncate ? (opts) => storage.truncate(opts) : undefined,
     });
     try {
@@ -188,6 +193,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       config,
       graphs: graphs.graphs.map((g) => g.graphId),
       auth: config.auth?.module?.spec,
+      consoleUrl: (options.console ?? true) ? `${url}/console/` : undefined,
       dataLocation: storage.location,
       app,
       stats: () => ({ bufferedRuns: broker.size, activeRuns: worker.activeCount }),

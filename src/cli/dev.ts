@@ -1,6 +1,6 @@
 /**
  * `agent-server dev`: start the server (under the reload supervisor unless --no-reload), print
- * the banner, open Studio, stop cleanly on a signal.
+ * the banner, open the console (or Studio without it), stop cleanly on a signal.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -16,6 +16,8 @@ export interface DevOptions {
   host: string;
   config: string;
   browser: boolean;
+  /** Serve the built-in console at /console. */
+  console: boolean;
   nJobsPerWorker: number;
   storage: "sqlite" | "memory";
   fsync: boolean;
@@ -32,7 +34,8 @@ export interface DevOptions {
 }
 
 export async function runDev(options: DevOptions): Promise<void> {
-  const logger = createLogger();
+  // Output for people (the listening line is in the banner); LOG_JSON=true gives machines JSON lines.
+  const logger = createLogger({ json: process.env.LOG_JSON === "true", omitListening: true });
   const configPath = resolveConfigPath(options.config);
   // Reloads hand one in-memory database from server to server (a file database is simply reopened).
   const sharedStorage: Storage | undefined =
@@ -52,6 +55,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       fsync: options.fsync,
       logger,
       loader,
+      console: options.console,
     });
     port = started.port; // a reload keeps the port, also when 0 picked it
     return started;
@@ -66,18 +70,19 @@ export async function runDev(options: DevOptions): Promise<void> {
     [
       "",
       "  agent-server is ready",
-      `  - API:    ${server.url}`,
-      `  - Studio: ${studio}`,
-      `  - Docs:   ${server.url}/docs`,
-      `  - Graphs: ${server.graphs.join(", ")}`,
-      `  - Auth:   ${server.auth ?? "none (every request is allowed)"}`,
-      `  - Data:   ${data}`,
-      `  - Reload: ${supervisor ? `on, watching ${supervisor.files.length} files (--no-reload turns it off)` : "off"}`,
+      ...(server.consoleUrl ? [`  - Console: ${server.consoleUrl}`] : []),
+      `  - Studio:  ${studio}`,
+      `  - API:     ${server.url}`,
+      `  - Docs:    ${server.url}/docs`,
+      `  - Graphs:  ${server.graphs.join(", ")}`,
+      `  - Auth:    ${server.auth ?? "none (every request is allowed)"}`,
+      `  - Data:    ${data}`,
+      `  - Reload:  ${supervisor ? `on, watching ${supervisor.files.length} files (--no-reload turns it off)` : "off"}`,
       "",
       "",
     ].join("\n"),
   );
-  if (options.browser) openBrowser(studio);
+  if (options.browser) openBrowser(server.consoleUrl ?? studio);
 
   let stopping = false;
   const stop = (signal: string) => {

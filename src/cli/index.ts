@@ -27,6 +27,7 @@ interface DevFlags {
   host: string;
   config: string;
   browser: boolean;
+  console: boolean;
   nJobsPerWorker: number;
   inMemory?: boolean;
   fsync?: boolean;
@@ -51,7 +52,8 @@ export function buildProgram(): Command {
     .option("-p, --port <port>", "port to listen on (0 picks a free one)", integer("--port", 0, 65535), 2024)
     .option("--host <host>", "interface to bind", "127.0.0.1")
     .option("-c, --config <path>", "langgraph.json, or the folder holding it", ".")
-    .option("--no-browser", "do not open LangGraph Studio in a browser")
+    .option("--no-browser", "do not open the console (or, with --no-console, LangGraph Studio) in a browser")
+    .option("--no-console", "do not serve the built-in console at /console")
     .option("--no-reload", "do not restart when the project's files change")
     .option("-n, --n-jobs-per-worker <n>", "how many runs execute at once", integer("--n-jobs-per-worker", 1, 1000), 10)
     .option("--in-memory", "keep data in memory only (nothing survives a restart)")
@@ -68,6 +70,7 @@ export function buildProgram(): Command {
         host: opts.host,
         config: opts.config,
         browser: opts.browser && process.env.BROWSER !== "none",
+        console: opts.console,
         nJobsPerWorker: opts.nJobsPerWorker,
         storage: opts.inMemory ? "memory" : "sqlite",
         fsync: opts.fsync ?? false,

@@ -25,6 +25,7 @@ import { handleError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
 import { isPublicRequest, PUBLIC_ROUTE } from "./public-routes.js";
 import { assistantRoutes } from "./routes/assistants.js";
+import { consoleRoutes } from "./routes/console.js";
 import { cronRoutes } from "./routes/crons.js";
 import { internalRoutes } from "./routes/internal.js";
 import { metaRoutes } from "./routes/meta.js";
@@ -71,6 +72,8 @@ export interface AppDeps {
   ui: Map<string, UiBundle>;
   /** The project's own routes (`http.app`); authenticated unless `authenticate` is false. */
   customApp?: { app: CustomApp; authenticate: boolean };
+  /** Serve the built-in console at `/console`. */
+  console: boolean;
   /** Present only when asked for (`dev --allow-truncate`, `allowTruncate`): backs `POST /internal/truncate`. */
   truncate?: (options: { runs: boolean; threads: boolean; assistants: boolean; checkpointer: boolean; store: boolean }) => Promise<void>;
 }
@@ -185,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       if (!off.disable_store) storeRoutes(scope, deps);
       if (deps.ui.size) uiRoutes(scope, deps);
       internalRoutes(scope, deps);
+      if (deps.console) consoleRoutes(scope, deps.mountPrefix);
       if (deps.customApp) await mountCustomApp(scope, deps.customApp.app, deps.mountPrefix);
     },
     { prefix: deps.mountPrefix },

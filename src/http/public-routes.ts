@@ -2,7 +2,9 @@
  * The one list of what needs no credentials: `/ok` (health checks carry no token), `/info`, the
  * API docs (`/docs`, `/openapi.json`), CORS preflights, and the files of generative-UI bundles
  * (browsers load them with `<script>`/`<link>` tags, which carry no credentials; they hold the
- * project's component code, never data).
+ * project's component code, never data), and the built-in console's page and its two files (a
+ * browser loads them before anyone has signed in; every API call the console then makes carries
+ * the user's credentials).
  *
  * Public access is decided on the route Fastify matched, never on the raw path: a path that
  * merely looks public (`/docs/../admin`, `/ui/%2e%2e/admin`) matches some other route, or none,

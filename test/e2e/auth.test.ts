@@ -11,7 +11,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const PUBLIC = new Set(["GET /ok", "GET /info", "GET /openapi.json", "HEAD /ok", "HEAD /info", "HEAD /openapi.json"]);
+const CONSOLE = ["/console", "/console/", "/console/console.js", "/console/console.css"];
+const PUBLIC = new Set(["/ok", "/info", "/openapi.json", ...CONSOLE].flatMap((path) => [`GET ${path}`, `HEAD ${path}`]));
 const SAMPLE_UUID = "7b9a4a3c-5d0e-4c0a-9d43-0e0a6b6f1c01";
 
 describe("every route is authenticated", () => {

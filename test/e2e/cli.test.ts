@@ -18,7 +18,7 @@ describe("agent-server CLI", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("dev");
     const devHelp = await runCli(["dev", "--help"]);
-    for (const flag of ["--port", "--host", "--config", "--no-browser", "--no-reload", "--n-jobs-per-worker", "--in-memory", "--fsync", "--body-limit", "--run-timeout", "--shutdown-grace"]) {
+    for (const flag of ["--port", "--host", "--config", "--no-browser", "--no-console", "--no-reload", "--n-jobs-per-worker", "--in-memory", "--fsync", "--body-limit", "--run-timeout", "--shutdown-grace"]) {
       expect(devHelp.stdout).toContain(flag);
     }
     const v = await runCli(["--version"]);
@@ -47,7 +47,14 @@ describe("agent-server CLI", () => {
     try {
       expect(dev.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(dev.url).not.toMatch(/:0$/);
-      expect(dev.output()).toContain("Studio: https://smith.langchain.com/studio/?baseUrl=" + dev.url);
+      // For people: the console first, then Studio; the listening line is folded into the banner,
+      // and no JSON log line comes out (LOG_JSON=true is for machines).
+      const banner = dev.output();
+      expect(banner.indexOf(`Console: ${dev.url}/console/`)).toBeGreaterThan(-1);
+      expect(banner.indexOf(`Console: ${dev.url}/console/`)).toBeLessThan(banner.indexOf("Studio:  https://smith.langchain.com/studio/?baseUrl=" + dev.url));
+      expect(banner).not.toContain('{"level"');
+      expect(banner).not.toContain("Server listening at");
+      expect((await fetch(`${dev.url}/console/`)).status).toBe(200);
       await passTutorialFlow(dev.url);
       // --body-limit 1: a body of 1.5 MB is refused.
       const big = await fetch(`${dev.url}/threads`, {
@@ -62,7 +69,7 @@ describe("agent-server CLI", () => {
     expect(readFileSync(path.join(project, ".gitignore"), "utf8")).toContain(".agent-server/");
   });
 
-  it("opens Studio with $BROWSER unless --no-browser, and warns once about unknown langgraph.json keys", async () => {
+  it("opens the console with $BROWSER unless --no-browser (Studio with --no-console), and warns once about unknown langgraph.json keys", async () => {
     const project = path.join(tmp, "browser");
     cpSync(path.join(REPO_ROOT, "examples"), path.join(project, "examples"), { recursive: true });
     symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
@@ -78,12 +85,28 @@ describe("agent-server CLI", () => {
     const dev = await start([]);
     try {
       await waitFor(async () => existsSync(opened));
-      expect(readFileSync(opened, "utf8").trim()).toBe(`https://smith.langchain.com/studio/?baseUrl=${dev.url}`);
+      expect(readFileSync(opened, "utf8").trim()).toBe(`${dev.url}/console/`);
       // JSON log lines escape the quotes.
       expect(dev.output().match(/unknown key \\?"frobnicate/g)).toHaveLength(1);
       expect(dev.output()).not.toMatch(/dependencies|python_version/);
     } finally {
       await dev.stop("SIGINT");
+    }
+    rmSync(opened);
+    // Without the console: Studio opens, the banner has no console line, /console is not served.
+    const noConsole = await startDev(process.execPath, [BIN, "dev", "--port", "0", "--in-memory", "--no-console", "--config", project], {
+      cwd: REPO_ROOT,
+      env: { BROWSER: browser, LOG_JSON: "true", LOG_LEVEL: "info" },
+    });
+    try {
+      await waitFor(async () => existsSync(opened));
+      expect(readFileSync(opened, "utf8").trim()).toBe(`https://smith.langchain.com/studio/?baseUrl=${noConsole.url}`);
+      expect(noConsole.output()).not.toContain("Console:");
+      expect((await fetch(`${noConsole.url}/console/`)).status).toBe(404);
+      // LOG_JSON=true: JSON lines, the listening line included, for machines that wait for it.
+      expect(noConsole.output()).toMatch(/^\{"level":30,.*"msg":"Server listening at http:\/\/127\.0\.0\.1:\d+"\}$/m);
+    } finally {
+      await noConsole.stop("SIGINT");
     }
     rmSync(opened);
     const quiet = await start(["--no-browser"]);

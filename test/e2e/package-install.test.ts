@@ -61,6 +61,8 @@ it("installs from a packed tarball and serves a user's project with npx agent-se
   const dev = await startDev("npx", ["agent-server", "dev", "--no-browser", "--port", "0"], { cwd: project, timeoutMs: 60_000 });
   try {
     await passTutorialFlow(dev.url);
+    // The package ships the built console.
+    for (const file of ["/console/", "/console/console.js", "/console/console.css"]) expect((await fetch(`${dev.url}${file}`)).status, file).toBe(200);
   } finally {
     // npm re-raises the signal on itself once its child (our server) has exited.
     const exit = await dev.stop("SIGINT");

@@ -84,7 +84,7 @@ describe("hot reload", () => {
     const dir = makeProject();
     const dev = await startDev(process.execPath, [BIN, "dev", "--no-browser", "--port", "0"], { cwd: dir, env: { LOG_LEVEL: "info" } });
     try {
-      expect(dev.output()).toMatch(/Reload: on, watching 5 files/);
+      expect(dev.output()).toMatch(/Reload:\s+on, watching 5 files/);
       const client = sdkClient(dev.url, "token-a");
       const thread = await client.threads.create({ metadata: { topic: "kept" } });
       await client.runs.wait(thread.thread_id, "agent", { input: { text: "first" } });
@@ -180,7 +180,7 @@ describe("hot reload", () => {
     const dir = makeProject();
     const dev = await startDev(process.execPath, [BIN, "dev", "--no-browser", "--no-reload", "--port", "0"], { cwd: dir, env: { LOG_LEVEL: "info" } });
     try {
-      expect(dev.output()).toContain("Reload: off");
+      expect(dev.output()).toMatch(/Reload:\s+off/);
       writeFileSync(path.join(dir, "src/reply.ts"), `export const REPLY = "v2";\n`);
       // A reload takes well under a second (see above); give it three to be sure none comes.
       await new Promise((r) => setTimeout(r, 3_000));
