@@ -18,7 +18,7 @@ import { loadConfig, type ProjectConfig } from "./config/load.js";
 import { ConfigError } from "./errors.js";
 import { ModuleLoader } from "./graphs/module-loader.js";
 import { GraphRegistry, importExport } from "./graphs/registry.js";
-import type { CustomApp } from "./http/custom-app.js";
+import type { CustomApp, FetchApp } from "./http/custom-app.js";
 import { buildApp, type App } from "./http/app.js";
 import { studioOriginMatcher } from "./http/cors.js";
 import { createLogger } from "./logging.js";
@@ -270,10 +270,8 @@ async function loadProject(config: ProjectConfig, loader: ModuleLoader) {
 async function loadCustomApp(ref: NonNullable<ProjectConfig["httpApp"]>, loader: ModuleLoader): Promise<CustomApp> {
   const exported = await importExport(ref, loader);
   if (typeof exported === "function") return exported as CustomApp;
-  if (exported && typeof (exported as { fetch?: unknown }).fetch === "function") {
-    const app = exported as { fetch: (r: Request) => Response | Promise<Response> };
-    return { fetch: (request) => app.fetch(request) };
-  }
+  // A fetch app (a Hono app, for one) is used as it is: custom-app.ts tells the kinds apart.
+  if (exported && typeof (exported as { fetch?: unknown }).fetch === "function") return exported as FetchApp;
   throw new ConfigError(`"${ref.key}": export "${ref.exportName}" of ${ref.file} is neither a Fastify plugin nor an object with a fetch(Request) method`);
 }
 

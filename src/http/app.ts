@@ -20,7 +20,8 @@ import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
 import type { UiBundle } from "../ui/bundles.js";
 import { corsDelegator, privateNetworkHook } from "./cors.js";
-import { isCustomRoute, mountCustomApp, type CustomApp } from "./custom-app.js";
+import { customRouteStatus, isCustomRoute, isFrontApp, mountCustomApp, type CustomApp } from "./custom-app.js";
+import { FrontApp } from "./front-app.js";
 import { handleError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
 import { isPublicRequest, PUBLIC_ROUTE } from "./public-routes.js";
@@ -41,6 +42,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Who is calling; `null` when the project has no auth module (or for public routes). */
     auth: AuthContext | null;
+    /** `authenticate` ran and accepted this request. */
+    authenticated?: boolean;
   }
 }
 
@@ -118,10 +121,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook("onRequest", privateNetworkHook(studioOrigin));
   await app.register(cors, { delegator: corsDelegator(deps.http?.cors, studioOrigin, (message) => deps.logger.warn(message)) });
 
+  // A Hono `http.app` goes in front of our routes (front-app.ts).
+  const front = isFrontApp(deps.customApp?.app) ? new FrontApp(app, deps.customApp.app, deps.mountPrefix, deps.bodyLimit, deps.logger) : undefined;
+  const openCustomRoutes = deps.customApp?.authenticate === false;
+
   app.addHook("onRequest", (request, _reply, done) => {
+    if (front?.recognise(request) && request.frontDispatch!.auth !== undefined) {
+      // Dispatched in-process by the front app for a request that was authenticated already.
+      request.auth = request.frontDispatch!.auth;
+      done();
+      return;
+    }
     if (
       isPublicRequest(request) ||
-      (deps.customApp?.authenticate === false && isCustomRoute(request)) ||
+      // Open custom routes: the project's own are not authenticated; a request its app passes
+      // on to ours is, when it is dispatched.
+      (openCustomRoutes && (isCustomRoute(request) || (front?.applies(request) ?? false))) ||
       !deps.authenticator.enabled
     ) {
       done();
@@ -138,9 +153,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       })
       .then((auth) => {
         request.auth = auth;
+        request.authenticated = true;
         done(auth && auth.user.is_authenticated === false ? new Unauthorized() : undefined);
       }, done);
   });
+  if (front) {
+    app.addHook("onRequest", (request, reply, done) => {
+      if (!front.applies(request)) {
+        done();
+        return;
+      }
+      // Answered by the user's app (which falls through to our routes): Fastify's own handling of
+      // this request stops here.
+      front.handle(request, reply, request.authenticated === true).catch((err: unknown) => reply.send(err));
+    });
+  }
 
   // JSON bodies, and text/plain holding JSON (some SDK platforms send that), through one parser.
   app.removeContentTypeParser(["application/json", "text/plain"]);
@@ -189,7 +216,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       if (deps.ui.size) uiRoutes(scope, deps);
       internalRoutes(scope, deps);
       if (deps.console) consoleRoutes(scope, deps.mountPrefix);
-      if (deps.customApp) await mountCustomApp(scope, deps.customApp.app, deps.mountPrefix);
+      if (deps.customApp && !front) await mountCustomApp(scope, deps.customApp.app, deps.mountPrefix);
     },
     { prefix: deps.mountPrefix },
   );

@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, CODE_BY_STATUS } from "../errors.js";
+import { customRouteStatus, isCustomRoute } from "./custom-app.js";
 
 interface ValidationIssue {
   instancePath: string;
@@ -35,6 +36,12 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     // 503 (the server is stopping) is expected, not a fault worth an error line.
     if (error.status >= 500 && error.status !== 503) request.log.error({ err: error, reqId: request.id, url: request.url }, "request failed");
     void reply.code(error.status).headers(error.headers).send({ detail: error.message, code: error.code });
+    return;
+  }
+  // A project's own route meant this status (an HTTPException of its own).
+  const meant = isCustomRoute(request) ? customRouteStatus(error) : null;
+  if (meant) {
+    void reply.code(meant.status).send({ detail: meant.message, code: "http_error" });
     return;
   }
   const fe = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
