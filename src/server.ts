@@ -25,6 +25,7 @@ import { createLogger } from "./logging.js";
 import { RunBroker } from "./runs/broker.js";
 import { headerFilter } from "./runs/configurable-headers.js";
 import { RunService } from "./runs/service.js";
+import { ThreadFeed } from "./runs/thread-feed.js";
 import { WebhookSender } from "./runs/webhooks.js";
 import { WorkerPool } from "./runs/worker.js";
 import { openSqliteStorage } from "./storage/sqlite/index.js";
@@ -141,7 +142,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10, webhooks, options.runTimeoutMs);
     const assistants = new AssistantService(storage, graphs, access, logger);
     const threads = new ThreadService(storage, graphs, access, (threadId) => worker.stopThreadRuns(threadId));
-    const runs = new RunService(storage, access, broker, worker, webhooks, headerFilter(config.http.configurable_headers));
+    const feed = new ThreadFeed(storage, broker);
+    const runs = new RunService(storage, access, broker, worker, webhooks, feed, headerFilter(config.http.configurable_headers));
     const scheduler: CronScheduler = new CronScheduler(storage, () => crons, logger);
     const crons = new CronService(storage, graphs, access, runs, () => scheduler.wake());
     await assistants.ensureSystemAssistants();
@@ -205,6 +207,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
           // stay `running` in storage and resume on the next start), then close the rest.
           app.server.close();
           await worker.stop(closeOptions.graceMs ?? 0);
+          // Thread streams stay open between runs: they end here, cut so their clients reconnect.
+          feed.close();
           await webhooks.drain();
           await app.close();
           if (ownsStorage) await storage.close();
