@@ -28,6 +28,7 @@ import { RunService } from "./runs/service.js";
 import { ThreadFeed } from "./runs/thread-feed.js";
 import { WebhookSender } from "./runs/webhooks.js";
 import { WorkerPool } from "./runs/worker.js";
+import { ProtocolService } from "./protocol/service.js";
 import { openSqliteStorage } from "./storage/sqlite/index.js";
 import type { Storage } from "./storage/types.js";
 import { CronScheduler } from "./crons/scheduler.js";
@@ -146,6 +147,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     const runs = new RunService(storage, access, broker, worker, webhooks, feed, headerFilter(config.http.configurable_headers));
     const scheduler: CronScheduler = new CronScheduler(storage, () => crons, logger);
     const crons = new CronService(storage, graphs, access, runs, () => scheduler.wake());
+    const protocol = new ProtocolService(threads, runs, feed);
     await assistants.ensureSystemAssistants();
 
     const app = await buildApp({
@@ -156,6 +158,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       runs,
       store: new StoreService(storage.store, access),
       crons,
+      protocol,
       info: { version: packageVersion("../package.json"), langgraphVersion: packageVersion("@langchain/langgraph/package.json") },
       bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
       heartbeatMs: options.heartbeatMs ?? 15_000,
@@ -209,6 +212,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
           await worker.stop(closeOptions.graceMs ?? 0);
           // Thread streams stay open between runs: they end here, cut so their clients reconnect.
           feed.close();
+          protocol.close();
           await webhooks.drain();
           await app.close();
           if (ownsStorage) await storage.close();

@@ -5,7 +5,7 @@
  * (streamEvents v3): the event is the protocol method (`messages`, `lifecycle`, …, namespaced the
  * same way) and the data its `params.data`.
  */
-import { Command, Send } from "@langchain/langgraph";
+import { Command, createGraphRunStream, Send, STREAM_EVENTS_V3_MODES } from "@langchain/langgraph";
 import { applyIdentity, checkpointFields, type ConfigIdentity } from "../graphs/configurable.js";
 import type { RunnableGraph } from "../graphs/registry.js";
 import type { Assistant, Run, RunInternal } from "../storage/types.js";
@@ -153,11 +153,15 @@ async function* viaEvents(graph: RunnableGraph, input: unknown, options: Record<
   }
 }
 
-/** The protocol's events from LangGraph itself (messages as content-block deltas, lifecycles of subgraphs). */
+/**
+ * The protocol's events from LangGraph itself (messages as content-block deltas, lifecycles of
+ * subgraphs): what `streamEvents(..., {version: "v3"})` does, composed from its public parts,
+ * because the graph the registry hands out is a copy that lacks the original's private methods.
+ */
 async function* viaProtocol(graph: RunnableGraph, input: unknown, options: Record<string, unknown>, outcome: StreamOutcome): AsyncGenerator<StreamChunk> {
-  if (typeof graph.streamEvents !== "function") throw new Error("this graph does not support the thread-centric protocol (streamEvents v3)");
-  const { streamMode: _modes, subgraphs: _subgraphs, ...rest } = options;
-  for await (const event of graph.streamEvents(input, { ...rest, version: "v3" })) {
+  const source = await graph.stream(input, { ...options, version: "v3", streamMode: [...STREAM_EVENTS_V3_MODES], subgraphs: true });
+  const transformers = (graph as { streamTransformers?: Parameters<typeof createGraphRunStream>[1] }).streamTransformers ?? [];
+  for await (const event of createGraphRunStream(source as Parameters<typeof createGraphRunStream>[0], transformers)) {
     const { method, params } = event as { method: string; params: { namespace: string[]; data: unknown } };
     const ns = params.namespace;
     // The root's lifecycle is the server's to tell, from how the run ended (protocol/thread-log.ts).

@@ -82,9 +82,9 @@ export class ThreadFeed {
       if (run && options.from.afterId !== "end") next = { run, afterId: options.from.afterId };
       else anchor = run ?? { run_id: options.from.runId };
     } else {
-      const inflight = await this.firstInflight(threadId);
-      if (inflight) next = { run: inflight, afterId: -1 };
-      else anchor = (await this.storage.runs.listByThread(threadId, { limit: 1, offset: 0 }))[0] ?? null;
+      const start = await this.startingPoint(threadId);
+      if (start.inflight) next = { run: start.inflight, afterId: -1 };
+      else anchor = start.anchor;
     }
     while (true) {
       if (this.stopping.signal.aborted) throw new ServerStopping();
@@ -116,6 +116,19 @@ export class ThreadFeed {
       const woken = await wake.promise;
       if (!woken && !signal.aborted && !(await this.storage.threads.get(threadId))) return;
     }
+  }
+
+  /**
+   * Where a reader without a position starts: the first run in flight, else after the newest run.
+   * One read decides both, so a run created meanwhile is either in flight in it or after its anchor.
+   */
+  private async startingPoint(threadId: string): Promise<{ inflight?: Run; anchor: Run | null }> {
+    const newest = await this.storage.runs.listByThread(threadId, { limit: PAGE, offset: 0 });
+    const inflight = newest.filter((run) => run.status === "pending" || run.status === "running");
+    // Runs queued beyond the first page: the oldest of them is found by status.
+    if (inflight.length === PAGE) return { inflight: (await this.firstInflight(threadId)) ?? undefined, anchor: null };
+    const first = inflight.reduce<Run | undefined>((best, run) => (!best || after(best, run) ? run : best), undefined);
+    return { inflight: first, anchor: newest[0] ?? null };
   }
 
   /** The run executing on the thread, else the first one queued. */

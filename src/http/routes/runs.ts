@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import Type from "typebox";
 import type { Run } from "../../storage/types.js";
 import type { App, AppDeps } from "../app.js";
+import { disconnectSignal } from "../disconnect.js";
 import { ThreadIdParams, ThreadRunParams, Uuid } from "../schemas/common.js";
 import { RunCreate } from "../schemas/runs.js";
 import { CancelMany, CancelQuery, JoinStreamQuery, RunListQuery, ThreadStreamQuery } from "../schemas/runs-query.js";
@@ -12,16 +13,6 @@ const RunIdParams = Type.Object({ run_id: Uuid });
 
 function runPath(run: Run, stateless: boolean): string {
   return stateless ? `/runs/${run.run_id}` : `/threads/${run.thread_id}/runs/${run.run_id}`;
-}
-
-/** Aborts when the client goes away (the response closes before it finished). */
-function disconnectSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.on("close", () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  request.raw.on("aborted", () => controller.abort());
-  return controller.signal;
 }
 
 function truthy(value: unknown): boolean {
