@@ -4,6 +4,7 @@
  * over SSE and over a WebSocket; and the routes' authorization.
  */
 import { Client } from "@langchain/langgraph-sdk";
+import { StreamController } from "@langchain/langgraph-sdk/stream";
 import { WebSocket as UndiciWebSocket } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket as WsClient } from "ws";
@@ -138,6 +139,36 @@ describe("client.threads.stream() over SSE", () => {
   });
 });
 
+describe("useStream's controller (StreamController, what @langchain/react's useStream runs)", () => {
+  it("submits, streams the answer into its messages, stops at an interrupt and resumes it", async () => {
+    const chat = new StreamController({ assistantId: "chat", client: t.client, threadId: null });
+    const deactivate = chat.activate();
+    await chat.submit({ messages: [{ type: "human", content: "Hello" }] });
+    const snapshot = await waitFor(async () => {
+      const s = chat.rootStore.getSnapshot();
+      return !s.isLoading && s.messages.length === 2 && s;
+    });
+    expect(snapshot.messages.map((m) => textOf(m.content))).toEqual(["Hello", "Hi there friend"]);
+    expect(snapshot.error).toBeUndefined();
+    deactivate();
+    await chat.dispose();
+
+    const ask = new StreamController({ assistantId: "interrupting", client: t.client, threadId: null });
+    const stop = ask.activate();
+    await ask.submit({ question: "Ready?" });
+    const waiting = await waitFor(async () => ask.rootStore.getSnapshot().interrupt);
+    expect(waiting.value).toEqual({ question: "Ready?" });
+    await ask.respond("yes");
+    const done = await waitFor(async () => {
+      const s = ask.rootStore.getSnapshot();
+      return (s.values as { answer?: string }).answer === "final: yes" && !s.isLoading && s;
+    });
+    expect(done.interrupts).toEqual([]);
+    stop();
+    await ask.dispose();
+  });
+});
+
 describe("client.threads.stream() over a WebSocket", () => {
   it("submits a run and streams its tokens on one socket", async () => {
     const client = new Client({ apiUrl: t.server.url, callerOptions: { maxRetries: 0 } });
@@ -239,5 +270,38 @@ describe("protocol authorization (the tutorial's private threads)", () => {
     const state = await again.state.get({ namespace: [] });
     await again.close();
     expect(textOf((state.values as { messages: Array<{ content: unknown }> }).messages.at(-1)!.content)).toBe("echo: mine");
+  });
+});
+
+describe("WebSocket authentication the way browsers can do it", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startTestServer({ config: fixture("ws-auth") });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("reaches authenticate with the token in the query string or a subprotocol", async () => {
+    const client = new Client({ apiUrl: server.url, callerOptions: { maxRetries: 0 } });
+    const factories = {
+      query: (url: string) => new UndiciWebSocket(`${url}?token=user1-token`),
+      subprotocol: (url: string) => new UndiciWebSocket(url, ["bearer", "user1-token"]),
+    };
+    for (const [how, factory] of Object.entries(factories)) {
+      const thread = client.threads.stream({ assistantId: "chat", transport: "websocket", webSocketFactory: (url) => factory(url) as unknown as WebSocket });
+      await thread.run.start({ input: { messages: [{ role: "user", content: how }] } });
+      const output = (await thread.output) as { messages: Array<{ content: unknown }> };
+      await thread.close();
+      expect({ how, answer: textOf(output.messages.at(-1)!.content) }).toEqual({ how, answer: "Hi there friend" });
+    }
+    const anonymous = client.threads.stream({
+      assistantId: "chat",
+      transport: "websocket",
+      maxReconnectAttempts: 0,
+      webSocketFactory: (url) => new UndiciWebSocket(url) as unknown as WebSocket,
+    });
+    await expect(anonymous.run.start({ input: { messages: [] } })).rejects.toThrow();
+    await anonymous.close();
   });
 });

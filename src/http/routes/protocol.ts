@@ -73,7 +73,12 @@ export function protocolRoutes(app: App, deps: AppDeps): void {
         if (session) void receive(text);
         else early.push(text);
       });
-      socket.on("close", () => session?.close());
+      // Pings keep proxies from cutting an idle socket (clients answer them by themselves).
+      const ping = setInterval(() => socket.ping(), deps.heartbeatMs);
+      socket.on("close", () => {
+        clearInterval(ping);
+        session?.close();
+      });
       try {
         session = await protocol.openSocket(request.auth, thread_id, request.headers, {
           send: (text) => new Promise((resolve) => socket.send(text, () => resolve())),
