@@ -92,7 +92,7 @@ describe("client.threads.stream() over SSE", () => {
     expect(state.checkpoint?.id).toEqual(expect.any(String));
   });
 
-  it("answers protocol refusals as error responses and lists checkpoints and the agent tree", async () => {
+  it("answers refusals as error responses; lists checkpoints, the agent tree; forks; injects a message", async () => {
     const thread = await t.client.threads.create();
     await t.client.runs.wait(thread.thread_id, "agent", { input: { messages: [{ role: "user", content: "hi" }] } });
     const command = (body: unknown) =>
@@ -108,6 +108,21 @@ describe("client.threads.stream() over SSE", () => {
     expect(checkpoints.result.checkpoints[0]).toMatchObject({ id: expect.any(String), step: expect.any(Number) });
     const tree = await (await command({ id: 10, method: "agent.getTree" })).json();
     expect(tree.result.tree).toMatchObject({ namespace: [], graph_name: "root" });
+
+    // Fork from the first checkpoint (before the answer): the forked run answers again.
+    const first = checkpoints.result.checkpoints.at(-1).id as string;
+    const fork = await (await command({ id: 11, method: "state.fork", params: { checkpoint_id: first } })).json();
+    expect(fork).toMatchObject({ type: "success", result: { run_id: expect.any(String), thread_id: thread.thread_id } });
+    await t.client.runs.join(thread.thread_id, fork.result.run_id);
+    // Inject a message: it becomes the input of the next run.
+    const inject = await (await command({ id: 12, method: "input.inject", params: { namespace: [], message: { role: "user", content: "more" } } })).json();
+    expect(inject).toMatchObject({ type: "success", id: 12 });
+    const state = await waitFor(async () => {
+      const res = await (await command({ id: 13, method: "state.get", params: { namespace: [], keys: ["messages"] } })).json();
+      const texts = (res.result.values.messages as Array<{ content: unknown }>).map((m) => textOf(m.content));
+      return texts.at(-1) === "echo: more" && res;
+    });
+    expect(Object.keys(state.result.values)).toEqual(["messages"]);
     const invalid = await command({ method: "state.get" });
     expect(invalid.status).toBe(422);
     expect(await invalid.json()).toEqual({ detail: "body.id is required" });
