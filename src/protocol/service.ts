@@ -17,7 +17,7 @@ import type { ThreadFeed } from "../runs/thread-feed.js";
 import type { ThreadService } from "../threads/service.js";
 import { CommandFailure, CommandHandler, type ProtocolCommand } from "./commands.js";
 import { SocketSession, type SocketLike } from "./socket-session.js";
-import { matches, ProtocolThreadLog, type EventFilter } from "./thread-log.js";
+import { matches, ProtocolThreadLog, seqOfEventId, type EventFilter } from "./thread-log.js";
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -66,14 +66,21 @@ export class ProtocolService {
 
   /**
    * `POST /threads/:id/stream/events`: the thread's events that match `filter` (held ones after
-   * `since`, then live), as SSE events, until `signal` aborts. Throws ServerStopping when the
-   * server stops.
+   * `since`, or after the event a reconnecting client's `Last-Event-ID` names, then live), as SSE
+   * events, until `signal` aborts. Throws ServerStopping when the server stops.
    */
-  async events(auth: AuthContext | null, threadId: string, filter: EventFilter, signal: AbortSignal): Promise<AsyncGenerator<{ id: string; event: string; data: string }>> {
+  async events(
+    auth: AuthContext | null,
+    threadId: string,
+    filter: EventFilter,
+    options: { lastEventId?: string; signal: AbortSignal },
+  ): Promise<AsyncGenerator<{ id: string; event: string; data: string }>> {
     await this.threads.get(auth, threadId);
     const log = this.log(threadId);
+    const after = filter.since ?? seqOfEventId(options.lastEventId);
+    const { signal } = options;
     return (async function* () {
-      for await (const { event, json } of log.follow({ after: filter.since, signal })) {
+      for await (const { event, json } of log.follow({ after, signal })) {
         if (matches(event, filter)) yield { id: event.event_id, event: event.method, data: json };
       }
     })();

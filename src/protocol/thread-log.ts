@@ -53,6 +53,12 @@ export interface AgentTreeNode {
   children?: AgentTreeNode[];
 }
 
+/** The seq an event id names (`<seq>`, or `synth:<run_id>:<seq>` for root lifecycle events). */
+export function seqOfEventId(eventId: string | undefined): number | undefined {
+  const seq = Number(eventId?.split(":").at(-1));
+  return eventId && Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
+}
+
 export function matches(event: ProtocolEvent, filter: EventFilter): boolean {
   return matchesSubscription(event, filter as Parameters<typeof matchesSubscription>[1]);
 }

@@ -151,6 +151,21 @@ describe("client.threads.stream() over SSE", () => {
     const seqs = frames.map((f) => JSON.parse(/data: (.*)/.exec(f)![1]!).seq as number);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
     expect(frames.every((f) => /^id: \S+$/m.test(f))).toBe(true);
+
+    // A reconnecting EventSource-style client resumes after its Last-Event-ID.
+    const ids = frames.map((f) => /^id: (\S+)$/m.exec(f)![1]!);
+    const again = new AbortController();
+    const resumed = await fetch(`${t.server.url}/threads/${thread.thread_id}/stream/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "last-event-id": ids[0]! },
+      body: JSON.stringify({ channels: ["values", "lifecycle"] }),
+      signal: again.signal,
+    });
+    const body = resumed.body!.getReader();
+    let rest = "";
+    while (!rest.includes('"completed"')) rest += new TextDecoder().decode((await body.read()).value);
+    again.abort();
+    expect([...rest.matchAll(/^id: (\S+)$/gm)].map((m) => m[1])).toEqual(ids.slice(1));
   });
 });
 

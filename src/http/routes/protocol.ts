@@ -39,13 +39,16 @@ export function protocolRoutes(app: App, deps: AppDeps): void {
     {
       schema: {
         tags,
-        summary: "The thread's protocol events that match the filter (SSE): held ones after `since`, then live, across runs, until the client closes",
+        summary: "The thread's protocol events that match the filter (SSE): held ones after `since` (or Last-Event-ID), then live, across runs, until the client closes",
         params: ThreadIdParams,
         body: EventStreamBody,
       },
     },
     async (request, reply) => {
-      const events = await protocol.events(request.auth, request.params.thread_id, request.body, disconnectSignal(request, reply));
+      const events = await protocol.events(request.auth, request.params.thread_id, request.body, {
+        lastEventId: request.headers["last-event-id"] as string | undefined,
+        signal: disconnectSignal(request, reply),
+      });
       await sendSse(reply, events, { withIds: true, heartbeatMs: deps.heartbeatMs });
     },
   );
