@@ -130,7 +130,7 @@ export class ThreadBusy extends Unprocessable {
 /** A WebSocket route asked for with a plain HTTP request. */
 export class UpgradeRequired extends AppError {
   constructor(message: string) {
-    super(426, message, { upgrade: "websocket" });
+    super(426, message, { upgrade: "websocket" }, "upgrade_required");
   }
 }
 

@@ -21,7 +21,7 @@ import type { RunService } from "../runs/service.js";
 import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
 import type { UiBundle } from "../ui/bundles.js";
-import { corsDelegator, privateNetworkHook } from "./cors.js";
+import { corsDelegator, privateNetworkHook, socketCookieRule } from "./cors.js";
 import { isCustomRoute, mountCustomApp, type CustomApp } from "./custom-app.js";
 import { handleError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
@@ -126,7 +126,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // (401) must find the socket marked so it is closed after the answer.
   if (!deps.http?.disable_runs) await app.register(websocket);
 
+  const socketCookies = socketCookieRule(deps.http?.cors);
   app.addHook("onRequest", (request, _reply, done) => {
+    // `request.ws`: set by the WebSocket plugin's own onRequest hook, on upgrade requests.
+    if (request.ws) socketCookies(request);
     if (
       isPublicRequest(request) ||
       (deps.customApp?.authenticate === false && isCustomRoute(request)) ||

@@ -19,7 +19,7 @@
  * (a thread hidden by authorization, a missing assistant) is left to the transport.
  */
 import type { AuthContext } from "../auth/authenticate.js";
-import { NotFound } from "../errors.js";
+import { ThreadNotFound } from "../errors.js";
 import type { RunCreateBody, RunService } from "../runs/service.js";
 import type { MultitaskStrategy, Thread } from "../storage/types.js";
 import type { ThreadService } from "../threads/service.js";
@@ -159,7 +159,7 @@ export class CommandHandler {
     try {
       return await this.threads.get(ctx.auth, ctx.threadId);
     } catch (err) {
-      if (err instanceof NotFound) return null;
+      if (err instanceof ThreadNotFound) return null;
       throw err;
     }
   }

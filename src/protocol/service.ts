@@ -11,7 +11,7 @@
  * (thread-log.ts), fed by the thread feed (every run in turn), shared by all its readers.
  */
 import type { AuthContext } from "../auth/authenticate.js";
-import { NotFound } from "../errors.js";
+import { ThreadNotFound } from "../errors.js";
 import type { RunService } from "../runs/service.js";
 import type { ThreadFeed } from "../runs/thread-feed.js";
 import type { ThreadService } from "../threads/service.js";
@@ -90,7 +90,7 @@ export class ProtocolService {
    * The WebSocket: a session to hand the socket's messages to (and its close). It delivers the
    * thread's events once the caller can read the thread (at once, or after the `run.start` that
    * creates it). Commands answer like `command`, a service's error included (as an error
-   * response with its HTTP `status`: there is no status line on a socket).
+   * response with its HTTP `status` and `code`: there is no status line on a socket).
    */
   async openSocket(auth: AuthContext | null, threadId: string, headers: Headers, socket: SocketLike): Promise<SocketSession> {
     const attach = async () => {
@@ -106,9 +106,17 @@ export class ProtocolService {
           await attach();
           return response;
         } catch (err) {
-          const e = err as { status?: number; message?: string };
-          const code = e.status === 401 || e.status === 403 ? "permission_denied" : e.status && e.status < 500 ? "invalid_argument" : "unknown_error";
-          return { type: "error", id: command.id, error: code, message: e.message ?? String(err), ...(e.status ? { status: e.status } : {}), meta: meta() };
+          const e = err as { status?: number; message?: string; code?: string };
+          const error = e.status === 401 || e.status === 403 ? "permission_denied" : e.status && e.status < 500 ? "invalid_argument" : "unknown_error";
+          return {
+            type: "error",
+            id: command.id,
+            error,
+            message: e.message ?? String(err),
+            ...(e.status ? { status: e.status } : {}),
+            ...(e.code ? { code: e.code } : {}),
+            meta: meta(),
+          };
         }
       },
       meta,
@@ -129,7 +137,7 @@ export class ProtocolService {
       await this.threads.get(auth, threadId);
       return true;
     } catch (err) {
-      if (err instanceof NotFound) return false;
+      if (err instanceof ThreadNotFound) return false;
       throw err;
     }
   }

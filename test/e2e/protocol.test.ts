@@ -125,7 +125,7 @@ describe("client.threads.stream() over SSE", () => {
     expect(Object.keys(state.result.values)).toEqual(["messages"]);
     const invalid = await command({ method: "state.get" });
     expect(invalid.status).toBe(422);
-    expect(await invalid.json()).toEqual({ detail: "body.id is required" });
+    expect(await invalid.json()).toMatchObject({ detail: "body.id is required" });
   });
 
   it("streams a REST run's events to a filtered SSE reader, replaying from the start", async () => {
@@ -221,7 +221,7 @@ describe("client.threads.stream() over a WebSocket", () => {
     const thread = await t.client.threads.create();
     const res = await fetch(`${t.server.url}/threads/${thread.thread_id}/stream/events`);
     expect(res.status).toBe(426);
-    expect(await res.json()).toEqual({ detail: expect.stringMatching(/WebSocket/) });
+    expect(await res.json()).toEqual({ detail: expect.stringMatching(/WebSocket/), code: "upgrade_required" });
   });
 });
 
@@ -287,7 +287,7 @@ describe("protocol authorization (the tutorial's private threads)", () => {
     // and his commands the same 404 as over HTTP.
     const subscribeThenRead = { id: 1, method: "state.get", params: { namespace: [] } };
     expect(await socketOutcome(wsUrl, { authorization: "Bearer user2-token" }, subscribeThenRead)).toEqual({
-      message: expect.objectContaining({ type: "error", id: 1, status: 404, message: `Thread with ID ${threadId} not found` }),
+      message: expect.objectContaining({ type: "error", id: 1, status: 404, code: "thread_not_found", message: `Thread with ID ${threadId} not found` }),
     });
 
     // Alice's own socket, authenticated by a header from a custom factory (what Node clients do).
@@ -333,5 +333,26 @@ describe("WebSocket authentication the way browsers can do it", () => {
     });
     await expect(anonymous.run.start({ input: { messages: [] } })).rejects.toThrow();
     await anonymous.close();
+  });
+
+  it("does not let another site's page use the user's cookie on a socket (no CORS for WebSockets)", async () => {
+    const url = `${server.url.replace("http", "ws")}/threads/00000000-0000-4000-8000-000000000002/stream/events`;
+    const opens = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const socket = new WsClient(url, { headers });
+        socket.on("open", () => {
+          resolve(101);
+          socket.close();
+        });
+        socket.on("unexpected-response", (_req, res) => {
+          resolve(res.statusCode!);
+          socket.terminate();
+        });
+        socket.on("error", () => undefined);
+      });
+    const cookie = "token=user1-token";
+    expect(await opens({ cookie, origin: "https://evil.example" })).toBe(401);
+    expect(await opens({ cookie, origin: server.url })).toBe(101);
+    expect(await opens({ cookie })).toBe(101);
   });
 });

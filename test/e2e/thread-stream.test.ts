@@ -181,7 +181,7 @@ describe("GET /threads/:id/stream with the tutorial's private threads", () => {
     expect((await fetch(`${server.url}/threads/${thread.thread_id}/stream`)).status).toBe(401);
     const asBob = await fetch(`${server.url}/threads/${thread.thread_id}/stream`, { headers: { authorization: "Bearer user2-token" } });
     expect(asBob.status).toBe(404);
-    expect(await asBob.json()).toEqual({ detail: `Thread with ID ${thread.thread_id} not found` });
+    expect(await asBob.json()).toEqual({ detail: `Thread with ID ${thread.thread_id} not found`, code: "thread_not_found" });
     const controller = new AbortController();
     const asAlice = await fetch(`${server.url}/threads/${thread.thread_id}/stream`, { headers: { authorization: "Bearer user1-token" }, signal: controller.signal });
     expect(asAlice.status).toBe(200);
