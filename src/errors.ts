@@ -127,6 +127,13 @@ export class ThreadBusy extends Unprocessable {
   }
 }
 
+/** A WebSocket route asked for with a plain HTTP request. */
+export class UpgradeRequired extends AppError {
+  constructor(message: string) {
+    super(426, message, { upgrade: "websocket" }, "upgrade_required");
+  }
+}
+
 /**
  * The server is stopping (a shutdown, a reload) while a run it was executing had not finished:
  * the run is left to resume on the next start, so a reader waiting for its end is told so instead

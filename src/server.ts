@@ -25,8 +25,10 @@ import { createLogger } from "./logging.js";
 import { RunBroker } from "./runs/broker.js";
 import { headerFilter } from "./runs/configurable-headers.js";
 import { RunService } from "./runs/service.js";
+import { ThreadFeed } from "./runs/thread-feed.js";
 import { WebhookSender } from "./runs/webhooks.js";
 import { WorkerPool } from "./runs/worker.js";
+import { ProtocolService } from "./protocol/service.js";
 import { openSqliteStorage } from "./storage/sqlite/index.js";
 import type { Storage } from "./storage/types.js";
 import { CronScheduler } from "./crons/scheduler.js";
@@ -141,9 +143,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10, webhooks, options.runTimeoutMs);
     const assistants = new AssistantService(storage, graphs, access, logger);
     const threads = new ThreadService(storage, graphs, access, (threadId) => worker.stopThreadRuns(threadId));
-    const runs = new RunService(storage, access, broker, worker, webhooks, headerFilter(config.http.configurable_headers));
+    const feed = new ThreadFeed(storage, broker);
+    const runs = new RunService(storage, access, broker, worker, webhooks, feed, headerFilter(config.http.configurable_headers));
     const scheduler: CronScheduler = new CronScheduler(storage, () => crons, logger);
     const crons = new CronService(storage, graphs, access, runs, () => scheduler.wake());
+    const protocol = new ProtocolService(threads, runs, feed);
     await assistants.ensureSystemAssistants();
 
     const app = await buildApp({
@@ -154,6 +158,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       runs,
       store: new StoreService(storage.store, access),
       crons,
+      protocol,
       info: { version: packageVersion("../package.json"), langgraphVersion: packageVersion("@langchain/langgraph/package.json") },
       bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
       heartbeatMs: options.heartbeatMs ?? 15_000,
@@ -205,6 +210,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
           // stay `running` in storage and resume on the next start), then close the rest.
           app.server.close();
           await worker.stop(closeOptions.graceMs ?? 0);
+          // Thread streams stay open between runs: they end here, cut so their clients reconnect.
+          feed.close();
+          protocol.close();
           await webhooks.drain();
           await app.close();
           if (ownsStorage) await storage.close();

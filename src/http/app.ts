@@ -6,6 +6,7 @@
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import websocket from "@fastify/websocket";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -15,12 +16,13 @@ import type { AuthContext, Authenticator } from "../auth/authenticate.js";
 import type { HttpConfig, OpenApiAuth } from "../config/schema.js";
 import { Unauthorized } from "../errors.js";
 import type { CronService } from "../crons/service.js";
+import type { ProtocolService } from "../protocol/service.js";
 import type { RunService } from "../runs/service.js";
 import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
 import type { UiBundle } from "../ui/bundles.js";
-import { corsDelegator, privateNetworkHook } from "./cors.js";
-import { customRouteStatus, isCustomRoute, isFrontApp, mountCustomApp, type CustomApp } from "./custom-app.js";
+import { corsDelegator, privateNetworkHook, socketCookieRule } from "./cors.js";
+import { isCustomRoute, isFrontApp, mountCustomApp, type CustomApp } from "./custom-app.js";
 import { FrontApp } from "./front-app.js";
 import { handleError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
@@ -30,6 +32,7 @@ import { consoleRoutes } from "./routes/console.js";
 import { cronRoutes } from "./routes/crons.js";
 import { internalRoutes } from "./routes/internal.js";
 import { metaRoutes } from "./routes/meta.js";
+import { protocolRoutes } from "./routes/protocol.js";
 import { runRoutes } from "./routes/runs.js";
 import { storeRoutes } from "./routes/store.js";
 import { threadRoutes } from "./routes/threads.js";
@@ -58,6 +61,8 @@ export interface AppDeps {
   runs: RunService;
   store: StoreService;
   crons: CronService;
+  /** The thread-centric protocol (v2): commands, SSE event streams, WebSocket. */
+  protocol: ProtocolService;
   info: { version: string; langgraphVersion: string };
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
@@ -120,10 +125,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const studioOrigin = deps.studioOrigin ?? (() => false);
   app.addHook("onRequest", privateNetworkHook(studioOrigin));
   await app.register(cors, { delegator: corsDelegator(deps.http?.cors, studioOrigin, (message) => deps.logger.warn(message)) });
+  // Before the auth hook: its onRequest hook marks upgrade requests, and a refused upgrade
+  // (401) must find the socket marked so it is closed after the answer.
+  if (!deps.http?.disable_runs) await app.register(websocket);
 
   // A Hono `http.app` goes in front of our routes (front-app.ts).
   const front = isFrontApp(deps.customApp?.app) ? new FrontApp(app, deps.customApp.app, deps.mountPrefix, deps.bodyLimit, deps.logger) : undefined;
   const openCustomRoutes = deps.customApp?.authenticate === false;
+  const socketCookies = socketCookieRule(deps.http?.cors);
 
   app.addHook("onRequest", (request, _reply, done) => {
     if (front?.recognise(request) && request.frontDispatch!.auth !== undefined) {
@@ -132,6 +141,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       done();
       return;
     }
+    // `request.ws`: set by the WebSocket plugin's own onRequest hook, on upgrade requests.
+    if (request.ws) socketCookies(request);
     if (
       isPublicRequest(request) ||
       // Open custom routes: the project's own are not authenticated; a request its app passes
@@ -212,6 +223,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       if (!off.disable_threads) threadRoutes(scope, deps);
       if (!off.disable_runs) runRoutes(scope, deps);
       if (!off.disable_runs) cronRoutes(scope, deps);
+      if (!off.disable_runs) protocolRoutes(scope, deps);
       if (!off.disable_store) storeRoutes(scope, deps);
       if (deps.ui.size) uiRoutes(scope, deps);
       internalRoutes(scope, deps);

@@ -23,9 +23,7 @@ export function corsDelegator(
   onWarning: (message: string) => void,
 ): (request: FastifyRequest, callback: (error: Error | null, options: FastifyCorsOptions) => void) => void {
   const c = config ?? {};
-  const origins: Array<string | RegExp> = [...(c.allow_origins ?? [])];
-  if (c.allow_origin_regex) origins.push(new RegExp(`^(?:${c.allow_origin_regex})$`));
-  const anyOrigin = origins.length === 0 || origins.includes("*");
+  const { origins, anyOrigin } = originList(c);
   const credentials = c.allow_credentials ?? false;
   if (credentials && anyOrigin) {
     // A browser refuses `*` with credentials, and echoing any origin with credentials would let
@@ -59,6 +57,33 @@ export function corsDelegator(
       return;
     }
     callback(null, base);
+  };
+}
+
+/** The origins `http.cors` lists (strings and the whole-origin regex); none or `*`: any. */
+function originList(c: CorsConfig): { origins: Array<string | RegExp>; anyOrigin: boolean } {
+  const origins: Array<string | RegExp> = [...(c.allow_origins ?? [])];
+  if (c.allow_origin_regex) origins.push(new RegExp(`^(?:${c.allow_origin_regex})$`));
+  return { origins, anyOrigin: origins.length === 0 || origins.includes("*") };
+}
+
+/**
+ * A browser sends its cookies with a WebSocket handshake from any page: CORS does not apply to
+ * WebSockets. So a cross-origin upgrade loses its cookies before authentication, as a
+ * cross-origin fetch would not have sent them, unless `http.cors` lets that origin send
+ * credentials (`allow_credentials` with a list of origins). Tokens a page puts in the URL or the
+ * subprotocols are the page's own, like an Authorization header, and stay.
+ */
+export function socketCookieRule(config: CorsConfig | undefined): (request: FastifyRequest) => void {
+  const c = config ?? {};
+  const { origins, anyOrigin } = originList(c);
+  const credentialed = (origin: string) =>
+    (c.allow_credentials ?? false) && !anyOrigin && origins.some((o) => (typeof o === "string" ? o === origin : o.test(origin)));
+  return (request) => {
+    const origin = request.headers.origin;
+    if (request.headers.cookie === undefined || origin === undefined) return;
+    if (origin === `${request.protocol}://${request.headers.host}` || credentialed(origin)) return;
+    delete request.headers.cookie;
   };
 }
 

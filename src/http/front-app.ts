@@ -84,7 +84,8 @@ export class FrontApp {
 
   /** Whether the user's app handles this request (not a preflight, not outside the mount prefix). */
   applies(request: FastifyRequest): boolean {
-    if (request.frontDispatch) return false;
+    // WebSocket upgrades go to our protocol routes directly: a fetch app cannot take them over.
+    if (request.frontDispatch || request.ws) return false;
     if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) return false;
     return !this.mountPrefix || request.url === this.mountPrefix || request.url.startsWith(`${this.mountPrefix}/`) || request.url.startsWith(`${this.mountPrefix}?`);
   }

@@ -4,9 +4,15 @@
  */
 import type { FastifyReply } from "fastify";
 import { ServerStopping } from "../errors.js";
-import type { RunEvent } from "../runs/broker.js";
 
-export function sseFrame(event: RunEvent, withId: boolean): string {
+/** One SSE event: `data` is JSON text already; `id` is a run's event number or a stream's own id. */
+export interface SseEvent {
+  id: number | string;
+  event: string;
+  data: string;
+}
+
+export function sseFrame(event: SseEvent, withId: boolean): string {
   return `event: ${event.event}\ndata: ${event.data}\n${withId ? `id: ${event.id}\n` : ""}\n`;
 }
 
@@ -16,7 +22,7 @@ export function sseFrame(event: RunEvent, withId: boolean): string {
  */
 export async function sendSse(
   reply: FastifyReply,
-  events: AsyncIterable<RunEvent>,
+  events: AsyncIterable<SseEvent>,
   options: { withIds: boolean; heartbeatMs: number; headers?: Record<string, string> },
 ): Promise<void> {
   reply.hijack();

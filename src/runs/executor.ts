@@ -1,8 +1,11 @@
 /**
  * Executes one run attempt: builds the LangGraph config from the assistant, the thread and the
  * run, streams the graph, and turns each chunk into an API event (`mode` or `mode|ns1|ns2`).
+ * Runs created by the thread-centric protocol stream LangGraph's protocol events instead
+ * (streamEvents v3): the event is the protocol method (`messages`, `lifecycle`, …, namespaced the
+ * same way) and the data its `params.data`.
  */
-import { Command } from "@langchain/langgraph";
+import { Command, createGraphRunStream, Send, STREAM_EVENTS_V3_MODES } from "@langchain/langgraph";
 import { applyIdentity, checkpointFields, type ConfigIdentity } from "../graphs/configurable.js";
 import type { RunnableGraph } from "../graphs/registry.js";
 import type { Assistant, Run, RunInternal } from "../storage/types.js";
@@ -98,6 +101,10 @@ export async function* executeRun(
     ...(run.kwargs.interrupt_before ? { interruptBefore: run.kwargs.interrupt_before } : {}),
     ...(run.kwargs.interrupt_after ? { interruptAfter: run.kwargs.interrupt_after } : {}),
   };
+  if (run.kwargs.protocol) {
+    yield* viaProtocol(graph, input, options, outcome);
+    return;
+  }
   const source = requested.has("events") ? viaEvents(graph, input, options, run) : viaStream(graph, input, options, run);
   for await (const item of source) {
     if (item.kind === "event") {
@@ -146,11 +153,39 @@ async function* viaEvents(graph: RunnableGraph, input: unknown, options: Record<
   }
 }
 
+/**
+ * The protocol's events from LangGraph itself (messages as content-block deltas, lifecycles of
+ * subgraphs): what `streamEvents(..., {version: "v3"})` does, composed from its public parts,
+ * because the graph the registry hands out is a copy that lacks the original's private methods.
+ */
+async function* viaProtocol(graph: RunnableGraph, input: unknown, options: Record<string, unknown>, outcome: StreamOutcome): AsyncGenerator<StreamChunk> {
+  const source = await graph.stream(input, { ...options, version: "v3", streamMode: [...STREAM_EVENTS_V3_MODES], subgraphs: true });
+  const transformers = (graph as { streamTransformers?: Parameters<typeof createGraphRunStream>[1] }).streamTransformers ?? [];
+  for await (const event of createGraphRunStream(source as Parameters<typeof createGraphRunStream>[0], transformers)) {
+    const { method, params } = event as { method: string; params: { namespace: string[]; data: unknown } };
+    const ns = params.namespace;
+    // The root's lifecycle is the server's to tell, from how the run ended (protocol/thread-log.ts).
+    if (method === "lifecycle" && ns.length === 0) continue;
+    if (method === "values" && ns.length === 0) outcome.lastValues = params.data;
+    yield { event: ns.length ? `${method}|${ns.join("|")}` : method, data: params.data };
+  }
+}
+
 function toCommand(command: unknown): Command {
   const c = command as { resume?: unknown; update?: unknown; goto?: unknown };
   return new Command({
     ...(c.resume !== undefined ? { resume: c.resume } : {}),
     ...(c.update !== undefined ? { update: c.update as Record<string, unknown> } : {}),
-    ...(c.goto !== undefined ? { goto: c.goto as string } : {}),
+    ...(c.goto !== undefined ? { goto: toGoto(c.goto) } : {}),
   });
+}
+
+/** `goto` on the wire: a node name, a `{node, input}` Send, or a list of those. */
+function toGoto(goto: unknown): string | Send | Array<string | Send> {
+  if (Array.isArray(goto)) return goto.map((g) => toGoto(g) as string | Send);
+  if (goto && typeof goto === "object" && typeof (goto as { node?: unknown }).node === "string") {
+    const send = goto as { node: string; input?: unknown };
+    return new Send(send.node, send.input);
+  }
+  return goto as string;
 }

@@ -12,6 +12,8 @@ import type { Metadata, MultitaskStrategy, Run, RunKwargs, RunStatus, Storage } 
 import type { RunBroker, RunEvent } from "./broker.js";
 import { SERVER_CONFIGURABLE_KEYS } from "../graphs/configurable.js";
 import { configurableHeaders, headerFilter } from "./configurable-headers.js";
+import type { ThreadFeed } from "./thread-feed.js";
+import { parseThreadPosition, threadStreamEvents, type ThreadStreamEvent, type ThreadStreamMode } from "./thread-stream.js";
 import type { WebhookSender } from "./webhooks.js";
 import type { CancelAction, WorkerPool } from "./worker.js";
 
@@ -45,18 +47,21 @@ export class RunService {
     private readonly broker: RunBroker,
     private readonly worker: WorkerPool,
     private readonly webhooks: WebhookSender,
+    private readonly feed: ThreadFeed,
     private readonly headerAllowed: (name: string) => boolean = headerFilter(undefined),
   ) {}
 
   /**
    * Creates a run on `threadId`, or — with `threadId` null — a stateless run on a new thread that
-   * is deleted when the run ends (unless `on_completion: "keep"`).
+   * is deleted when the run ends (unless `on_completion: "keep"`). `protocol`: the run streams the
+   * thread-centric protocol's events (see executor.ts), for the protocol's own commands.
    */
   async create(
     auth: AuthContext | null,
     threadIdOrNull: string | null,
     body: RunCreateBody,
     headers: Record<string, string | string[] | undefined> = {},
+    options: { protocol?: boolean } = {},
   ): Promise<Run> {
     const stateless = threadIdOrNull === null;
     if (body.webhook) await this.webhooks.validate(body.webhook);
@@ -86,6 +91,7 @@ export class RunService {
       resumable: body.stream_resumable ?? false,
       checkpoint_id: body.checkpoint_id,
       checkpoint: body.checkpoint,
+      ...(options.protocol ? { protocol: true } : {}),
     };
     const value = {
       thread_id: threadId,
@@ -133,6 +139,7 @@ export class RunService {
       await this.cancelRuns(result.inflight, run.multitask_strategy);
     }
     this.worker.wake();
+    this.feed.notify(threadId);
     return result.run;
   }
 
@@ -208,13 +215,18 @@ export class RunService {
     return this.get(auth, run.thread_id, runId);
   }
 
-  /** The thread's pending or running run, for `GET /threads/:id/stream`. */
-  async activeRun(auth: AuthContext | null, threadId: string): Promise<Run | null> {
+  /**
+   * `GET /threads/:id/stream`: every run of the thread in turn, live, from `lastEventId` (see
+   * thread-stream.ts), until `signal` aborts.
+   */
+  async threadStream(
+    auth: AuthContext | null,
+    threadId: string,
+    options: { lastEventId?: string; modes: readonly ThreadStreamMode[]; signal: AbortSignal },
+  ): Promise<AsyncGenerator<ThreadStreamEvent>> {
     await this.access.thread(auth, threadId, "read");
-    const [running] = await this.storage.runs.listByThread(threadId, { limit: 1, offset: 0, status: "running" });
-    if (running) return running;
-    const pending = await this.storage.runs.listByThread(threadId, { limit: 1000, offset: 0, status: "pending" });
-    return pending.at(-1) ?? null;
+    const items = this.feed.follow(threadId, { from: parseThreadPosition(options.lastEventId), signal: options.signal });
+    return threadStreamEvents(items, new Set(options.modes));
   }
 
   async isTerminal(runId: string): Promise<boolean> {

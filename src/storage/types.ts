@@ -62,6 +62,8 @@ export interface RunKwargs {
   resumable: boolean;
   checkpoint_id?: string;
   checkpoint?: Record<string, unknown>;
+  /** Created by the thread-centric protocol: streams protocol events (LangGraph's streamEvents v3). */
+  protocol?: boolean;
 }
 
 export interface Run {

@@ -220,15 +220,6 @@ describe("runs", () => {
     expect(replayed).not.toContain("event: metadata");
   });
 
-  it("joins the thread's active run with GET /threads/:id/stream", async () => {
-    const thread = await t.client.threads.create();
-    const run = await t.client.runs.create(thread.thread_id, "slow", { input: { delay_ms: 300 }, streamMode: ["values"] });
-    const parts = await collect(t.client.threads.joinStream(thread.thread_id));
-    expect(parts[0]!.event).toBe("metadata");
-    expect((parts[0]!.data as { run_id: string }).run_id).toBe(run.run_id);
-    expect(parts.some((p) => p.event === "values" && (p.data as { done?: boolean }).done === true)).toBe(true);
-  });
-
   it("cancels a joined run on disconnect when cancel_on_disconnect is set", async () => {
     const thread = await t.client.threads.create();
     const run = await t.client.runs.create(thread.thread_id, "slow", { input: { delay_ms: 5_000 } });

@@ -2,9 +2,10 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import Type from "typebox";
 import type { Run } from "../../storage/types.js";
 import type { App, AppDeps } from "../app.js";
+import { disconnectSignal } from "../disconnect.js";
 import { ThreadIdParams, ThreadRunParams, Uuid } from "../schemas/common.js";
 import { RunCreate } from "../schemas/runs.js";
-import { CancelMany, CancelQuery, JoinStreamQuery, RunListQuery } from "../schemas/runs-query.js";
+import { CancelMany, CancelQuery, JoinStreamQuery, RunListQuery, ThreadStreamQuery } from "../schemas/runs-query.js";
 import { sendJsonWhenReady, sendSse } from "../sse.js";
 
 const tags = ["runs"];
@@ -12,16 +13,6 @@ const RunIdParams = Type.Object({ run_id: Uuid });
 
 function runPath(run: Run, stateless: boolean): string {
   return stateless ? `/runs/${run.run_id}` : `/threads/${run.thread_id}/runs/${run.run_id}`;
-}
-
-/** Aborts when the client goes away (the response closes before it finished). */
-function disconnectSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.on("close", () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  request.raw.on("aborted", () => controller.abort());
-  return controller.signal;
 }
 
 function truthy(value: unknown): boolean {
@@ -146,12 +137,22 @@ export function runRoutes(app: App, deps: AppDeps): void {
 
   app.get(
     "/threads/:thread_id/stream",
-    { schema: { tags, summary: "Join the thread's active run (SSE)", params: ThreadIdParams } },
+    {
+      schema: {
+        tags,
+        summary: "Stream every run of the thread in turn (SSE); stays open, Last-Event-ID resumes",
+        params: ThreadIdParams,
+        querystring: ThreadStreamQuery,
+      },
+    },
     async (request, reply) => {
-      const run = await runs.activeRun(request.auth, request.params.thread_id);
-      if (!run) return reply.code(204).send();
-      const lastEventId = Number.parseInt(String(request.headers["last-event-id"] ?? ""), 10);
-      await streamRun(request, reply, run, { stateless: false, afterId: Number.isFinite(lastEventId) ? lastEventId : -1, cancelOnDisconnect: false });
+      const events = await runs.threadStream(request.auth, request.params.thread_id, {
+        lastEventId: request.headers["last-event-id"] as string | undefined,
+        modes: request.query.stream_mode?.length ? request.query.stream_mode : ["run_modes"],
+        signal: disconnectSignal(request, reply),
+      });
+      // The SDKs reconnect to a Location with the last event id they saw.
+      await sendSse(reply, events, { withIds: true, heartbeatMs: deps.heartbeatMs, headers: { location: `/threads/${request.params.thread_id}/stream` } });
     },
   );
 

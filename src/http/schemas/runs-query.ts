@@ -1,4 +1,5 @@
 import Type from "typebox";
+import { THREAD_STREAM_MODES } from "../../runs/thread-stream.js";
 import { Limit, Offset, StringEnum, Uuid } from "./common.js";
 
 export const RunStatus = StringEnum(["pending", "running", "success", "error", "timeout", "interrupted"] as const);
@@ -23,4 +24,12 @@ export const CancelMany = Type.Object({
 export const JoinStreamQuery = Type.Object({
   cancel_on_disconnect: Type.Optional(Type.Union([Type.Boolean(), Type.String()])),
   stream_mode: Type.Optional(Type.Unknown()),
+});
+
+export const ThreadStreamQuery = Type.Object({
+  stream_mode: Type.Optional(
+    Type.Array(StringEnum(THREAD_STREAM_MODES), {
+      description: "run_modes (default): every event of every run; lifecycle: each run's start and end; state_update: the state after each step",
+    }),
+  ),
 });
