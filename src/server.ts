@@ -17,10 +17,12 @@ import { loadProjectEnv } from "./config/env.js";
 import { loadConfig, type ProjectConfig } from "./config/load.js";
 import { ConfigError } from "./errors.js";
 import { ModuleLoader } from "./graphs/module-loader.js";
+import { PlatformGlobals } from "./graphs/platform-globals.js";
 import { GraphRegistry, importExport } from "./graphs/registry.js";
 import type { CustomApp, FetchApp } from "./http/custom-app.js";
 import { buildApp, type App } from "./http/app.js";
 import { studioOriginMatcher } from "./http/cors.js";
+import { InProcessRequests } from "./http/in-process.js";
 import { createLogger } from "./logging.js";
 import { RunBroker } from "./runs/broker.js";
 import { headerFilter } from "./runs/configurable-headers.js";
@@ -118,6 +120,20 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   const env = loadProjectEnv(config);
   if (env.missingFile) logger.warn(`env file ${env.missingFile} not found; continuing without it`);
 
+  // Graphs read the Platform globals as they are imported (getLogger() at module scope).
+  const platform = new PlatformGlobals(logger, apiUrl(options.host ?? "127.0.0.1", options.port ?? 2024, config.mountPrefix));
+  platform.install();
+  try {
+    return await start(options, config, logger, platform);
+  } catch (err) {
+    platform.release();
+    throw err;
+  }
+}
+
+/** The rest of createServer, once the Platform globals are set (and removed again if this throws). */
+async function start(options: ServerOptions, config: ProjectConfig, logger: Logger, platform: PlatformGlobals): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
   const loader = options.loader ?? new ModuleLoader();
   let project: Awaited<ReturnType<typeof loadProject>>;
   try {
@@ -149,6 +165,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     const crons = new CronService(storage, graphs, access, runs, () => scheduler.wake());
     const protocol = new ProtocolService(threads, runs, feed);
     await assistants.ensureSystemAssistants();
+    const inProcess = new InProcessRequests(platform);
 
     const app = await buildApp({
       logger,
@@ -167,26 +184,32 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       studioOrigin: studio ? (origin) => studio.isStudioOrigin(origin) : null,
       ui,
       mountPrefix: config.mountPrefix,
-      customApp: customApp ? { app: customApp, authenticate: config.http.enable_custom_route_auth !== false } : undefined,
+      customApp: customApp
+        ? { app: customApp, authenticate: config.http.enable_custom_route_auth !== false, runAs: (auth, fn) => platform.runAs(auth, fn) }
+        : undefined,
+      inProcess,
       console: options.console ?? true,
       truncate: dev && options.allowTruncate ? (opts) => storage.truncate(opts) : undefined,
     });
     try {
-      await app.listen({ port: options.port ?? 2024, host: options.host ?? "127.0.0.1" });
+      await app.listen({ port: options.port ?? 2024, host });
     } catch (err) {
       await app.close();
       if ((err as { code?: string }).code === "EADDRINUSE") {
-        throw new ConfigError(`port ${options.port ?? 2024} on ${options.host ?? "127.0.0.1"} is already in use; choose another with --port (0 picks a free one)`);
+        throw new ConfigError(`port ${options.port ?? 2024} on ${host} is already in use; choose another with --port (0 picks a free one)`);
       }
       throw err;
     }
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : (options.port ?? 2024);
-    const host = options.host ?? "127.0.0.1";
-    const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
-    // The API's base URL: what the SDKs take as apiUrl (it includes http.mount_prefix).
-    const url = `http://${urlHost}:${port}${config.mountPrefix}`;
+    const url = apiUrl(host, port, config.mountPrefix);
     webhooks.baseUrl = url;
+    inProcess.attach(app);
+    platform.ready(
+      url,
+      (path, init, auth) => inProcess.fetch(`${config.mountPrefix}${path}`, init, auth),
+      (runId) => worker.isExecuting(runId),
+    );
 
     await worker.start();
     scheduler.start();
@@ -215,6 +238,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
           protocol.close();
           await webhooks.drain();
           await app.close();
+          platform.release();
           if (ownsStorage) await storage.close();
         })();
         return closed;
@@ -224,6 +248,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     if (ownsStorage) await storage.close();
     throw err;
   }
+}
+
+/** The API's base URL: what the SDKs take as apiUrl (it includes http.mount_prefix). */
+function apiUrl(host: string, port: number, mountPrefix: string): string {
+  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  return `http://${urlHost}:${port}${mountPrefix}`;
 }
 
 /** Expired store items are invisible at once; the sweeper removes them from disk now and then. */

@@ -22,9 +22,10 @@ import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
 import type { UiBundle } from "../ui/bundles.js";
 import { corsDelegator, privateNetworkHook, socketCookieRule } from "./cors.js";
-import { isCustomRoute, isFrontApp, mountCustomApp, type CustomApp } from "./custom-app.js";
+import { isCustomRoute, isFrontApp, mountCustomApp, type CustomApp, type RunAs } from "./custom-app.js";
 import { FrontApp } from "./front-app.js";
 import { handleError } from "./errors.js";
+import type { InProcessRequests } from "./in-process.js";
 import { parseJsonBody } from "./json-body.js";
 import { isPublicRequest, PUBLIC_ROUTE } from "./public-routes.js";
 import { assistantRoutes } from "./routes/assistants.js";
@@ -78,8 +79,13 @@ export interface AppDeps {
   mountPrefix: string;
   /** Generative-UI bundles by graph id (`ui` in langgraph.json). */
   ui: Map<string, UiBundle>;
-  /** The project's own routes (`http.app`); authenticated unless `authenticate` is false. */
-  customApp?: { app: CustomApp; authenticate: boolean };
+  /**
+   * The project's own routes (`http.app`); authenticated unless `authenticate` is false. Their
+   * handlers run inside `runAs(caller, ...)`, so an SDK client they make acts as the caller.
+   */
+  customApp?: { app: CustomApp; authenticate: boolean; runAs?: RunAs };
+  /** Requests the project's code makes in-process; those made as someone skip `authenticate`. */
+  inProcess?: InProcessRequests;
   /** Serve the built-in console at `/console`. */
   console: boolean;
   /** Present only when asked for (`dev --allow-truncate`, `allowTruncate`): backs `POST /internal/truncate`. */
@@ -130,7 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (!deps.http?.disable_runs) await app.register(websocket);
 
   // A Hono `http.app` goes in front of our routes (front-app.ts).
-  const front = isFrontApp(deps.customApp?.app) ? new FrontApp(app, deps.customApp.app, deps.mountPrefix, deps.bodyLimit, deps.logger) : undefined;
+  const front = isFrontApp(deps.customApp?.app) ? new FrontApp(app, deps.customApp.app, deps.mountPrefix, deps.bodyLimit, deps.logger, deps.customApp.runAs) : undefined;
   const openCustomRoutes = deps.customApp?.authenticate === false;
   const socketCookies = socketCookieRule(deps.http?.cors);
 
@@ -138,6 +144,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (front?.recognise(request) && request.frontDispatch!.auth !== undefined) {
       // Dispatched in-process by the front app for a request that was authenticated already.
       request.auth = request.frontDispatch!.auth;
+      done();
+      return;
+    }
+    // Made in-process by a client acting as a run's user or a request's caller: already vouched for.
+    const inbound = deps.inProcess?.inboundAuth();
+    if (inbound) {
+      request.auth = inbound;
+      request.authenticated = true;
       done();
       return;
     }
@@ -228,7 +242,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       if (deps.ui.size) uiRoutes(scope, deps);
       internalRoutes(scope, deps);
       if (deps.console) consoleRoutes(scope, deps.mountPrefix);
-      if (deps.customApp && !front) await mountCustomApp(scope, deps.customApp.app, deps.mountPrefix);
+      if (deps.customApp && !front) await mountCustomApp(scope, deps.customApp.app, { mountPrefix: deps.mountPrefix, runAs: deps.customApp.runAs });
     },
     { prefix: deps.mountPrefix },
   );

@@ -12,6 +12,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { Readable } from "node:stream";
+import type { AuthContext } from "../auth/authenticate.js";
 import type { App } from "./app.js";
 
 /** `http.app` exported as a fetch handler; `notFound` when it is a Hono app. */
@@ -74,13 +75,22 @@ async function forward(handler: FetchApp, request: FastifyRequest, reply: Fastif
   return sendFetchResponse(reply, await handler.fetch(toFetchRequest(request, mountPrefix, body)));
 }
 
+/**
+ * Runs a project's route handler (`fn`) for the request's caller (`auth`, null when its route is
+ * open): an SDK client it makes without apiUrl reaches this server as the caller.
+ */
+export type RunAs = <T>(auth: AuthContext | null, fn: () => T) => T;
+
 /** A Fastify plugin, or a fetch app (not a front one) for the paths our routes leave. */
-export async function mountCustomApp(app: App, custom: CustomApp, mountPrefix = ""): Promise<void> {
+export async function mountCustomApp(app: App, custom: CustomApp, options: { mountPrefix?: string; runAs?: RunAs } = {}): Promise<void> {
+  const { mountPrefix = "", runAs } = options;
   await app.register(async (scope) => {
     scope.addHook("onRoute", (route) => {
       // Never public, whatever the app registers: only our own routes are on the public list.
       route.config = { ...route.config, customRoute: true, public: false };
     });
+    // The handler (and what it starts) runs in the caller's context (see RunAs).
+    if (runAs) scope.addHook("preHandler", (request, _reply, done) => runAs(request.auth, done));
     if (typeof custom === "function") {
       await scope.register(custom);
     } else {

@@ -18,7 +18,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { AuthContext } from "../auth/authenticate.js";
 import type { App } from "./app.js";
-import { customRouteStatus, HOP_HEADERS, sendFetchResponse, toFetchRequest, type FetchApp } from "./custom-app.js";
+import { customRouteStatus, HOP_HEADERS, sendFetchResponse, toFetchRequest, type FetchApp, type RunAs } from "./custom-app.js";
 
 const INTERNAL_HEADER = "x-agent-server-dispatch";
 
@@ -47,6 +47,7 @@ export class FrontApp {
     private readonly mountPrefix: string,
     private readonly bodyLimit: number,
     private readonly logger: Logger,
+    private readonly runAs: RunAs = (_auth, fn) => fn(),
   ) {
     user.notFound((c) => this.fallThrough(c));
     if (usesDefaultErrorHandler(user)) user.onError!((err, c) => this.onUserError(err, c));
@@ -96,7 +97,10 @@ export class FrontApp {
     const outer: Outer = { request, reply, auth: authenticated ? request.auth : undefined };
     let response: Response;
     try {
-      response = await this.current.run(outer, () => this.user.fetch(toFetchRequest(request, this.mountPrefix, body)));
+      // The user's handler runs for the caller (custom-app.ts, RunAs); the context entered here
+      // says which outer request a fall-through belongs to.
+      const fetched = () => this.user.fetch(toFetchRequest(request, this.mountPrefix, body));
+      response = await this.current.run(outer, () => this.runAs(outer.auth ?? null, fetched));
     } catch (err) {
       const meant = customRouteStatus(err);
       if (!meant) throw err;

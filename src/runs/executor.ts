@@ -9,6 +9,7 @@ import { Command, createGraphRunStream, Send, STREAM_EVENTS_V3_MODES } from "@la
 import { applyIdentity, checkpointFields, type ConfigIdentity } from "../graphs/configurable.js";
 import type { RunnableGraph } from "../graphs/registry.js";
 import type { Assistant, Run, RunInternal } from "../storage/types.js";
+import { checkpointEventData, debugEventData } from "./checkpoint-events.js";
 import { LegacyMessages } from "./legacy-messages.js";
 
 export interface StreamChunk {
@@ -115,15 +116,24 @@ export async function* executeRun(
     const name = (event: string) => (ns.length ? `${event}|${ns.join("|")}` : event);
     if (mode === "messages") {
       if (requested.has("messages-tuple")) yield { event: name("messages"), data };
-      if (legacy && ns.length === 0) yield* legacy.onToken(data);
+      if (legacy) yield* legacy.onToken(data);
       continue;
     }
-    if (mode === "values" && ns.length === 0) {
-      outcome.lastValues = data;
-      if (legacy) yield* legacy.onValues(data);
+    if (mode === "values") {
+      if (ns.length === 0) outcome.lastValues = data;
+      // Before the values event that holds them: a message is complete once a step's state holds
+      // it, a subgraph's step included.
+      if (legacy) yield* legacy.onValues(data, ns.length === 0);
     }
-    if (requested.has(mode)) yield { event: name(mode), data };
+    if (requested.has(mode)) yield { event: name(mode), data: reshape(mode, data) };
   }
+}
+
+/** The Platform's shape of the checkpoint-bearing modes (see checkpoint-events.ts). */
+function reshape(mode: string, data: unknown): unknown {
+  if (mode === "debug") return debugEventData(data);
+  if (mode === "checkpoints") return checkpointEventData(data);
+  return data;
 }
 
 type SourceItem = { kind: "chunk"; ns: string[]; mode: string; data: unknown } | { kind: "event"; data: unknown };

@@ -1,8 +1,10 @@
 /**
  * The `messages` stream mode as LangGraph's API defines it (the SDKs' "legacy" messages):
  * `messages/metadata` the first time a message id is seen, `messages/partial` with the message
- * accumulated so far on every token, and `messages/complete` for each new message that reaches the
- * graph state. (`messages-tuple` is the plain `[chunk, metadata]` form.)
+ * accumulated so far on every token (a subgraph's too), and `messages/complete` for each new
+ * message that reaches the state of the graph or of one of its subgraphs (streamed with
+ * `stream_subgraphs`), before the values event that holds it. (`messages-tuple` is the plain
+ * `[chunk, metadata]` form.)
  */
 import type { StreamChunk } from "./executor.js";
 
@@ -28,17 +30,15 @@ export class LegacyMessages {
     yield { event: "messages/partial", data: [merged] };
   }
 
-  /** A state snapshot (values mode): messages not seen complete before are announced. */
-  *onValues(values: unknown): Generator<StreamChunk> {
+  /** A state snapshot (values mode, `root` or a subgraph's): messages not seen complete before are announced. */
+  *onValues(values: unknown, root: boolean): Generator<StreamChunk> {
     const messages = (values as { messages?: Array<{ id?: string }> } | null)?.messages;
+    // The root graph's first snapshot is the input: those messages were not produced by this run.
+    const baseline = root && this.baseline;
+    if (root) this.baseline = false;
     if (!Array.isArray(messages)) return;
     const fresh = messages.filter((m) => m?.id && !this.completed.has(m.id));
     for (const m of fresh) this.completed.add(m.id!);
-    // The first snapshot is the input: those messages were not produced by this run.
-    if (this.baseline) {
-      this.baseline = false;
-      return;
-    }
-    if (fresh.length) yield { event: "messages/complete", data: fresh };
+    if (fresh.length && !baseline) yield { event: "messages/complete", data: fresh };
   }
 }

@@ -8,7 +8,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { AccessGuard } from "../auth/access.js";
 import type { AuthContext } from "../auth/authenticate.js";
 import { RunNotFound, ServerStopping, ThreadBusy, ThreadNotFound, Unprocessable } from "../errors.js";
-import type { Metadata, MultitaskStrategy, Run, RunKwargs, RunStatus, Storage } from "../storage/types.js";
+import type { Assistant, Metadata, MultitaskStrategy, Run, RunKwargs, RunStatus, Storage } from "../storage/types.js";
 import type { RunBroker, RunEvent } from "./broker.js";
 import { SERVER_CONFIGURABLE_KEYS } from "../graphs/configurable.js";
 import { configurableHeaders, headerFilter } from "./configurable-headers.js";
@@ -130,7 +130,7 @@ export class RunService {
           ? { ...value.metadata, ...(stateless ? { graph_id: assistant.graph_id, assistant_id: assistantId } : {}) }
           : undefined,
       threadMetadata: { graph_id: assistant.graph_id, assistant_id: assistantId },
-      threadConfig: config,
+      threadConfig: { ...config, configurable: threadConfigurable(assistant, configurable) },
       threadFilter,
     });
     if (result.kind === "thread_missing") throw new ThreadNotFound(threadId);
@@ -317,4 +317,14 @@ export class RunService {
     if (await this.storage.runs.hasInflight(threadId)) return;
     await this.storage.threads.setState(threadId, { status: "idle", values: thread.values, interrupts: thread.interrupts });
   }
+}
+
+/**
+ * As on the Platform, a thread keeps the configurable its graph is built with (the assistant's
+ * under the run's, without the server's keys): its state routes build a graph factory with it.
+ */
+function threadConfigurable(assistant: Assistant, run: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...(assistant.config as { configurable?: Record<string, unknown> }).configurable, ...run };
+  for (const key of SERVER_CONFIGURABLE_KEYS) delete merged[key];
+  return merged;
 }

@@ -13,6 +13,7 @@
  * (MAX_ATTEMPTS+1)th time ends `error` without executing. Every failure inside one run is caught
  * and recorded on that run: nothing a graph, a deleted thread or a webhook does stops a slot.
  */
+import { AsyncResource } from "node:async_hooks";
 import type { Logger } from "pino";
 import { serialize, toPlain } from "../graphs/serialize.js";
 import { storageBinding, type GraphRegistry, type RunnableGraph } from "../graphs/registry.js";
@@ -20,7 +21,7 @@ import type { Run, RunOutcome, RunStatus, Storage } from "../storage/types.js";
 import { interruptsOf, statusAfterRun, toThreadState, type ThreadState } from "../threads/state.js";
 import type { RunBroker } from "./broker.js";
 import { CoalescingTrigger } from "./coalescing-trigger.js";
-import { executeRun, isInterruptMarker, type StreamOutcome } from "./executor.js";
+import { buildRunConfig, executeRun, isInterruptMarker, type StreamOutcome } from "./executor.js";
 import type { WebhookSender } from "./webhooks.js";
 
 export const MAX_ATTEMPTS = 3;
@@ -48,6 +49,12 @@ export class WorkerPool {
     private readonly runTimeoutMs?: number,
   ) {}
 
+  /**
+   * The async context the pool was made in. Runs start from it, never from the context of what
+   * woke the pool (an in-process request, a custom route's caller): a run is its own user's.
+   */
+  private readonly root = new AsyncResource("agent-server.worker");
+
   /** Puts runs a crash left `running` back in the queue, then starts claiming. */
   async start(): Promise<void> {
     const requeued = await this.storage.runs.requeueRunning();
@@ -60,7 +67,12 @@ export class WorkerPool {
 
   /** Claims as many due runs as there are free slots. Safe to call any number of times. */
   wake(): void {
-    if (!this.stopped) this.claimer.trigger();
+    if (!this.stopped) this.root.runInAsyncScope(() => this.claimer.trigger());
+  }
+
+  /** Whether this pool is executing the run now. */
+  isExecuting(runId: string): boolean {
+    return this.active.has(runId);
   }
 
   private async fill(): Promise<void> {
@@ -155,8 +167,10 @@ export class WorkerPool {
       ]);
       if (!assistant) throw new Error(`Assistant ${run.assistant_id} no longer exists`);
       graphId = assistant.graph_id;
-      graph = await this.graphs.get(assistant.graph_id, run.kwargs.config, storageBinding(this.storage));
-      for await (const chunk of executeRun(graph, run, assistant, internal ?? { attempt }, signal, streamed)) {
+      const runInternal = internal ?? { attempt };
+      // A graph factory is built with the run's whole config: the assistant's, the run's, the server's keys.
+      graph = await this.graphs.get(assistant.graph_id, buildRunConfig(run, assistant, runInternal).config, storageBinding(this.storage));
+      for await (const chunk of executeRun(graph, run, assistant, runInternal, signal, streamed)) {
         const json = serialize(chunk.data);
         if (chunk.data === streamed.lastValues) lastValuesJson = json;
         this.broker.publish(run.run_id, chunk.event, json);

@@ -7,11 +7,21 @@ import { v7 as uuidv7 } from "uuid";
 import type { AccessGuard } from "../auth/access.js";
 import type { AuthContext } from "../auth/authenticate.js";
 import { BadRequest, CheckpointNotFound, Conflict, ThreadNotFound } from "../errors.js";
-import { threadCheckpointConfig, type CheckpointFields } from "../graphs/configurable.js";
+import { applyIdentity, threadCheckpointConfig, type CheckpointFields, type ConfigIdentity } from "../graphs/configurable.js";
 import { storageBinding, type GraphRegistry, type RunnableGraph } from "../graphs/registry.js";
 import { toPlain } from "../graphs/serialize.js";
 import type { IfExists, Metadata, Page, Storage, Thread, ThreadSearchQuery, ThreadStatus } from "../storage/types.js";
 import { EMPTY_STATE, interruptsOf, toThreadState, type ThreadState } from "./state.js";
+
+/** LangGraph refuses an update it cannot apply (an `as_node` the graph does not have): the caller's mistake. */
+async function refusedAsBadRequest<T>(update: Promise<T>): Promise<T> {
+  try {
+    return await update;
+  } catch (err) {
+    if ((err as Error)?.name === "InvalidUpdateError") throw new BadRequest((err as Error).message, "invalid_update");
+    throw err;
+  }
+}
 
 export interface ThreadCreateBody {
   thread_id?: string;
@@ -31,8 +41,11 @@ export interface ThreadSearchBody {
   sort_order?: ThreadSearchQuery["sortOrder"];
 }
 
-/** A caller's checkpoint reference; only its `checkpoint_*` fields are ever used. */
-export type CheckpointRef = CheckpointFields & Record<string, unknown>;
+/**
+ * A caller's checkpoint reference; only its `checkpoint_*` fields are ever used. The id and map may
+ * be null, as the API returns checkpoints (null means none: the namespace's latest).
+ */
+export type CheckpointRef = { [K in keyof CheckpointFields]?: CheckpointFields[K] | null } & Record<string, unknown>;
 
 /** Stops a thread's in-flight runs (and waits for them) before the thread goes away. */
 export type StopThreadRuns = (threadId: string) => Promise<void>;
@@ -60,10 +73,12 @@ export class ThreadService {
     if (result.kind === "conflict") throw new Conflict(`Thread ${value.thread_id} already exists`, "thread_exists");
     const thread = result.record;
     if (result.kind === "existing" || !body.supersteps?.length) return thread;
-    const graph = await this.graphFor(thread);
-    await graph.bulkUpdateState!(
-      { configurable: { thread_id: thread.thread_id, checkpoint_ns: "" } },
-      body.supersteps.map((s) => ({ updates: s.updates.map((u) => ({ values: u.values, asNode: u.as_node })) })),
+    const graph = await this.graphFor(thread, auth);
+    await refusedAsBadRequest(
+      graph.bulkUpdateState!(
+        { configurable: { thread_id: thread.thread_id, checkpoint_ns: "" } },
+        body.supersteps.map((s) => ({ updates: s.updates.map((u) => ({ values: u.values, asNode: u.as_node })) })),
+      ),
     );
     await this.refreshFromCheckpoint(thread, graph);
     return (await this.storage.threads.get(thread.thread_id))!;
@@ -126,7 +141,7 @@ export class ThreadService {
   ): Promise<ThreadState> {
     const thread = await this.get(auth, threadId);
     if (!this.hasGraph(thread)) return EMPTY_STATE;
-    const graph = await this.graphFor(thread);
+    const graph = await this.graphFor(thread, auth);
     const snapshot = await graph.getState(threadCheckpointConfig(threadId, options.checkpoint), { subgraphs: options.subgraphs ?? false });
     return toThreadState(snapshot);
   }
@@ -139,9 +154,9 @@ export class ThreadService {
     const thread = (await this.access.thread(auth, threadId, "update", { values: body.values, as_node: body.as_node })).record;
     if (await this.storage.runs.hasInflight(threadId)) throw new Conflict("Thread is busy", "thread_busy");
     if (!this.hasGraph(thread)) throw new BadRequest(`Thread ${threadId} has no graph ID`);
-    const graph = await this.graphFor(thread);
+    const graph = await this.graphFor(thread, auth);
     const checkpoint = { ...(body.checkpoint ?? {}), ...(body.checkpoint_id ? { checkpoint_id: body.checkpoint_id } : {}) };
-    const next = await graph.updateState(threadCheckpointConfig(threadId, checkpoint), body.values ?? null, body.as_node);
+    const next = await refusedAsBadRequest(graph.updateState(threadCheckpointConfig(threadId, checkpoint), body.values ?? null, body.as_node));
     await this.refreshFromCheckpoint(thread, graph);
     return { checkpoint: (next as { configurable?: Record<string, unknown> }).configurable ?? {} };
   }
@@ -167,7 +182,7 @@ export class ThreadService {
   ): Promise<ThreadState[]> {
     const thread = await this.get(auth, threadId);
     if (!this.hasGraph(thread)) return [];
-    const graph = await this.graphFor(thread);
+    const graph = await this.graphFor(thread, auth);
     const before = typeof query.before === "string" ? { checkpoint_id: query.before } : query.before;
     const states: ThreadState[] = [];
     for await (const snapshot of graph.getStateHistory(threadCheckpointConfig(threadId, query.checkpoint), {
@@ -185,8 +200,16 @@ export class ThreadService {
     return typeof graphId === "string" && this.graphs.has(graphId);
   }
 
-  private async graphFor(thread: Thread): Promise<RunnableGraph> {
-    return this.graphs.get(thread.metadata.graph_id as string, thread.config, storageBinding(this.storage));
+  /**
+   * The thread's graph. A factory is built as for the thread's last run: with the configurable the
+   * run kept on the thread (see RunService.create), then the server's keys, the caller's identity.
+   */
+  private async graphFor(thread: Thread, auth: AuthContext | null): Promise<RunnableGraph> {
+    const { graph_id, assistant_id } = thread.metadata;
+    const config = thread.config as { configurable?: Record<string, unknown> };
+    const configurable = { ...config.configurable, thread_id: thread.thread_id, graph_id, ...(assistant_id ? { assistant_id } : {}) };
+    applyIdentity(configurable, auth as ConfigIdentity | null);
+    return this.graphs.get(graph_id as string, { ...config, configurable }, storageBinding(this.storage));
   }
 
   /** After a direct state edit, the thread shows the new values (and interrupts) like after a run. */

@@ -26,13 +26,31 @@ export const EMPTY_STATE: ThreadState = Object.freeze({
   parent_checkpoint: null,
 }) as ThreadState;
 
-function checkpointOf(config: GraphStateSnapshot["config"] | undefined): Record<string, unknown> | null {
+/** A checkpoint's config as the API names it: `{thread_id, checkpoint_ns, checkpoint_id, checkpoint_map}`. */
+export function checkpointOf(config: GraphStateSnapshot["config"] | undefined): Record<string, unknown> | null {
   const c = config?.configurable;
   if (!c?.checkpoint_id) return null;
   return {
     thread_id: c.thread_id,
     checkpoint_ns: c.checkpoint_ns ?? "",
     checkpoint_id: c.checkpoint_id,
+    checkpoint_map: c.checkpoint_map ?? null,
+  };
+}
+
+/**
+ * A task's `checkpoint`: where the subgraph it runs keeps its state. LangGraph gives a pending
+ * subgraph task that config as its `state` (a snapshot instead when asked for subgraphs); it names
+ * no checkpoint id, which means the subgraph's latest. Passing it to the state routes reads the
+ * subgraph's state.
+ */
+export function taskCheckpointOf(state: unknown): Record<string, unknown> | null {
+  const c = (state as { configurable?: Record<string, unknown> } | null)?.configurable;
+  if (!c?.thread_id) return null;
+  return {
+    thread_id: c.thread_id,
+    checkpoint_ns: c.checkpoint_ns ?? "",
+    checkpoint_id: c.checkpoint_id ?? null,
     checkpoint_map: c.checkpoint_map ?? null,
   };
 }
@@ -47,7 +65,7 @@ export function toThreadState(snapshot: GraphStateSnapshot): ThreadState {
       error: t.error ?? null,
       interrupts: t.interrupts ?? [],
       path: t.path ?? [],
-      checkpoint: null,
+      checkpoint: taskCheckpointOf(t.state),
       state: t.state && typeof t.state === "object" && "values" in t.state ? toThreadState(t.state as GraphStateSnapshot) : null,
       result: t.result ?? null,
     })),

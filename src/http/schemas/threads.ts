@@ -40,10 +40,11 @@ export const ThreadCount = Type.Object({
   values: Type.Optional(SearchFilter),
 });
 
+/** A checkpoint as the API returns it (the SDK's `Checkpoint`: id and map may be null), to read or fork at. */
 export const CheckpointRef = Type.Object({
-  checkpoint_id: Type.Optional(Type.String()),
+  checkpoint_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   checkpoint_ns: Type.Optional(Type.String()),
-  checkpoint_map: Type.Optional(JsonObject),
+  checkpoint_map: Type.Optional(Type.Union([JsonObject, Type.Null()])),
 });
 
 export const StateQuery = Type.Object({ subgraphs: Type.Optional(Type.Boolean()) });
