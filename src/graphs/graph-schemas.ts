@@ -69,7 +69,8 @@ export class GraphSchemaService {
     // Only worth a warning when the answer is worse for it: a Zod or StateSchema graph asks the
     // analysis for an Annotation context only.
     const ref = this.graphRef(graphId);
-    if (analysis && ref && !this.reported.has(graphId) && !(runtime.state && runtime.input && runtime.output)) {
+    const worse = !(runtime.state && runtime.input && runtime.output);
+    if (analysis && ref && worse && !this.analyzer.closed && !this.reported.has(graphId)) {
       this.reported.add(graphId);
       this.logger.warn(
         `schemas of graph "${graphId}": could not analyse the types of ${ref.file} (${analysis.reason}); answering its state channel names only`,

@@ -61,7 +61,8 @@ export class TypeSchemaAnalyzer {
   private queue: Promise<unknown> = Promise.resolve();
   private disk?: Promise<CacheContents>;
   private diskWrites: Promise<void> = Promise.resolve();
-  private closed = false;
+  /** Once true, analyses end as failed: the server is going away. */
+  closed = false;
   private readonly timeoutMs: number;
   private readonly idleMs: number;
   /** How many analyses the worker has run (the rest came from a cache). */
