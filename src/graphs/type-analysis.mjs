@@ -184,7 +184,7 @@ function compilerOptions(ts, dir) {
  * @param {string} projectDir where relative settings (type roots, without a tsconfig) are resolved from
  */
 function compilerHost(ts, options, environment, overlays, projectDir) {
-  const host = ts.createCompilerHost(options, true);
+  const host = ts.createCompilerHost(options, false);
   host.getCurrentDirectory = () => projectDir;
   const { getSourceFile, fileExists, readFile } = host;
   /** @param {string} name */
@@ -200,8 +200,11 @@ function compilerHost(ts, options, environment, overlays, projectDir) {
     const key = `${name}\0${typeof languageVersion === "object" ? languageVersion.languageVersion : languageVersion}`;
     let parsed = environment.parsed.get(key);
     if (!parsed) {
+      // Declaration files' doc comments are not needed (only types are), and skipping them is
+      // a good part of the parsing time.
+      const lean = { ...(typeof languageVersion === "object" ? languageVersion : { languageVersion }), jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo };
       const text = environment.libTexts.get(path.resolve(name));
-      parsed = text !== undefined ? ts.createSourceFile(name, text, languageVersion, false) : getSourceFile.call(host, name, languageVersion, onError, shouldCreate);
+      parsed = text !== undefined ? ts.createSourceFile(name, text, lean, false) : getSourceFile.call(host, name, lean, onError, shouldCreate);
       if (parsed) environment.parsed.set(key, parsed);
     }
     return parsed;
