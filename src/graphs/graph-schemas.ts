@@ -31,6 +31,7 @@ export interface SubgraphSchemas extends GraphSchemas {
 
 const PARTS = ["state", "input", "output", "config"] as const;
 
+/** One per server: answers the schemas routes from runtime schemas, the type analysis and the channel names. */
 export class GraphSchemaService {
   /** Graphs already reported as not analysable, so the warning is logged once per server. */
   private readonly reported = new Set<string>();

@@ -12,6 +12,7 @@ import { getInteropZodDefaultGetter, getInteropZodObjectShape, isInteropZodObjec
 import { addMessageDefinitions, messagesFieldSchema } from "./message-schema.mjs";
 import type { TypedSchemas } from "./type-schemas.js";
 
+/** A JSON Schema document or fragment, as plain data. */
 export type JsonSchema = Record<string, unknown>;
 
 /** The input schema is the state's, all optional, when the graph declares no input of its own. */

@@ -6,7 +6,8 @@
  *
  * How: a synthetic module, placed (in memory only) beside the graph's file, imports the graph's
  * module as types and applies type helpers to the export, which reach LangGraph's own type
- * parameters (`~RunInput`, `~InputType`, `~OutputType`, the builder's `_configSchema`). Because
+ * parameters (`~RunInput`, `~InputType`, `~OutputType`, the builder's `_configSchema`; a
+ * functional-API `entrypoint` has only the input and output ones). Because
  * the synthetic module sits in the project, `@langchain/langgraph` resolves to the project's
  * copy and the project's tsconfig.json applies. Subgraphs are found syntactically: every
  * `addNode("name", x)` whose argument mentions a top-level variable or import; a type alias
@@ -48,8 +49,8 @@ const EXTENSIONS = /** @type {Record<string, [string, string]>} */ ({
 const HELPERS = `
 type ${PREFIX}Value<T> = T extends (...args: any[]) => infer R ? Awaited<R> : Awaited<T>;
 type ${PREFIX}Compiled<T> = ${PREFIX}Value<T> extends infer V ? (V extends { compile(...args: any[]): infer C } ? C : V) : never;
-type ${PREFIX}IsGraph<T> = 0 extends 1 & T ? false : ${PREFIX}Compiled<T> extends { invoke(...args: any[]): any; builder: object } ? true : false;
-type ${PREFIX}State<T> = ${PREFIX}Compiled<T> extends { "~RunInput": infer U } ? U : ${PREFIX}Compiled<T> extends { builder: { _schemaDefinition: infer S extends ${PREFIX}lg.StateDefinition } } ? ${PREFIX}lg.UpdateType<S> : never;
+type ${PREFIX}IsGraph<T> = 0 extends 1 & T ? false : ${PREFIX}Compiled<T> extends { invoke(...args: any[]): any } & ({ builder: object } | { "~InputType": unknown }) ? true : false;
+type ${PREFIX}State<T> = ${PREFIX}Compiled<T> extends { "~RunInput": infer U } ? U : ${PREFIX}Compiled<T> extends { builder: { _schemaDefinition: infer S extends ${PREFIX}lg.StateDefinition } } ? ${PREFIX}lg.UpdateType<S> : ${PREFIX}Compiled<T> extends { "~InputType": infer I } ? I : never;
 type ${PREFIX}Input<T> = ${PREFIX}Compiled<T> extends { "~InputType": infer I } ? I : ${PREFIX}State<T>;
 type ${PREFIX}Output<T> = ${PREFIX}Compiled<T> extends { "~OutputType": infer O } ? O : ${PREFIX}State<T>;
 type ${PREFIX}Config<T> = ${PREFIX}Compiled<T> extends { builder: { _configSchema?: infer C } } ? (Exclude<C, undefined> extends infer D extends ${PREFIX}lg.StateDefinition ? ${PREFIX}lg.UpdateType<D> : {}) : {};

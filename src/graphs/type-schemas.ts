@@ -11,7 +11,7 @@
  * imports, tsconfig.json, the package.json of each package whose types were used): a restart
  * or a reload answers from the file until one of them changes.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -51,6 +51,10 @@ interface Job {
   exportName: string;
 }
 
+/**
+ * One per server: analyses a graph's types at most once (per file contents), one job at a time,
+ * in a worker thread it starts on demand and stops when idle or closed.
+ */
 export class TypeSchemaAnalyzer {
   private worker?: Worker;
   private idleTimer?: NodeJS.Timeout;
@@ -193,7 +197,7 @@ export class TypeSchemaAnalyzer {
     }
     cache.entries[key] = { inputs, analysis: outcome.analysis };
     await mkdir(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
+    const temporary = `${file}.${randomUUID()}.tmp`;
     await writeFile(temporary, JSON.stringify(cache));
     await rename(temporary, file);
   }

@@ -183,6 +183,9 @@ describe("the analysis cache", () => {
     cpSync(fixture("schemas"), project, { recursive: true });
     symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(tmp, "node_modules"), "dir");
     writeFileSync(path.join(project, "langgraph.json"), JSON.stringify({ graphs: { annotation: "./annotation.ts:graph" } }));
+    // A lean tsconfig (no DOM, no @types) keeps each fresh server's first analysis short.
+    const compilerOptions = { module: "NodeNext", moduleResolution: "NodeNext", lib: ["ES2022"], types: [], strict: true };
+    writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions }));
     const kinds = async () => {
       const s = await startTestServer({ config: project, storage: "sqlite" });
       try {
