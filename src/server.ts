@@ -16,9 +16,11 @@ import type { StudioPolicy } from "./auth/studio.js";
 import { loadProjectEnv } from "./config/env.js";
 import { loadConfig, type ProjectConfig } from "./config/load.js";
 import { ConfigError } from "./errors.js";
+import { GraphSchemaService } from "./graphs/graph-schemas.js";
 import { ModuleLoader } from "./graphs/module-loader.js";
 import { PlatformGlobals } from "./graphs/platform-globals.js";
 import { GraphRegistry, importExport } from "./graphs/registry.js";
+import { TypeSchemaAnalyzer } from "./graphs/type-schemas.js";
 import type { CustomApp, FetchApp } from "./http/custom-app.js";
 import { buildApp, type App } from "./http/app.js";
 import { studioOriginMatcher } from "./http/cors.js";
@@ -111,7 +113,7 @@ export interface RunningServer {
   /** The Fastify instance, for tests that inspect routes. */
   app: App;
   /** Live counters, for tests and the benchmark. */
-  stats(): { bufferedRuns: number; activeRuns: number };
+  stats(): { bufferedRuns: number; activeRuns: number; typeAnalyses: number };
 }
 
 export async function createServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -157,7 +159,11 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
     const authenticator = new Authenticator(authModule, { studio, logger });
     const webhooks = new WebhookSender(logger, config.webhookPolicy);
     const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10, webhooks, options.runTimeoutMs);
-    const assistants = new AssistantService(storage, graphs, access, logger);
+    // Types are analysed on the first schema request, cached on disk beside a durable database.
+    const typeSchemas = new TypeSchemaAnalyzer({
+      cacheFile: storage.location !== ":memory:" ? path.join(config.projectDir, DATA_DIR_NAME, "schema-cache.json") : undefined,
+    });
+    const assistants = new AssistantService(storage, graphs, access, logger, new GraphSchemaService(graphs, typeSchemas, logger));
     const threads = new ThreadService(storage, graphs, access, (threadId) => worker.stopThreadRuns(threadId));
     const feed = new ThreadFeed(storage, broker);
     const runs = new RunService(storage, access, broker, worker, webhooks, feed, headerFilter(config.http.configurable_headers));
@@ -224,7 +230,7 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
       consoleUrl: (options.console ?? true) ? `${url}/console/` : undefined,
       dataLocation: storage.location,
       app,
-      stats: () => ({ bufferedRuns: broker.size, activeRuns: worker.activeCount }),
+      stats: () => ({ bufferedRuns: broker.size, activeRuns: worker.activeCount, typeAnalyses: typeSchemas.analyses }),
       close(closeOptions = {}) {
         closed ??= (async () => {
           clearInterval(sweeper);
@@ -237,6 +243,7 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
           feed.close();
           protocol.close();
           await webhooks.drain();
+          await typeSchemas.close();
           await app.close();
           platform.release();
           if (ownsStorage) await storage.close();

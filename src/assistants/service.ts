@@ -8,7 +8,8 @@ import { v7 as uuidv7 } from "uuid";
 import type { AccessGuard } from "../auth/access.js";
 import type { AuthContext } from "../auth/authenticate.js";
 import { AssistantNotFound, AssistantVersionNotFound, Conflict, GraphNotFound } from "../errors.js";
-import { drawGraph, graphSchemas, subgraphSchemas, type GraphSchemas } from "../graphs/introspect.js";
+import type { GraphSchemas, GraphSchemaService } from "../graphs/graph-schemas.js";
+import { drawGraph } from "../graphs/introspect.js";
 import type { GraphRegistry, RunnableGraph } from "../graphs/registry.js";
 import type { Assistant, AssistantPatch, AssistantSearchQuery, AssistantVersion, IfExists, Metadata, Page, Storage } from "../storage/types.js";
 
@@ -42,6 +43,7 @@ export class AssistantService {
     private readonly graphs: GraphRegistry,
     private readonly access: AccessGuard,
     private readonly logger: Logger,
+    private readonly graphSchemas: GraphSchemaService,
   ) {}
 
   /** Creates each graph's system assistant if missing; `LANGGRAPH_CONFIG` seeds config/context. */
@@ -176,12 +178,12 @@ export class AssistantService {
 
   async schemas(auth: AuthContext | null, idOrGraph: string): Promise<GraphSchemas & { graph_id: string }> {
     const { assistant, graph } = await this.graphOf(auth, idOrGraph);
-    return { graph_id: assistant.graph_id, ...graphSchemas(graph) };
+    return { graph_id: assistant.graph_id, ...(await this.graphSchemas.schemas(assistant.graph_id, graph)) };
   }
 
   async subgraphs(auth: AuthContext | null, idOrGraph: string, namespace: string | undefined, recurse: boolean) {
-    const { graph } = await this.graphOf(auth, idOrGraph);
-    return subgraphSchemas(graph, namespace, recurse);
+    const { assistant, graph } = await this.graphOf(auth, idOrGraph);
+    return this.graphSchemas.subgraphs(assistant.graph_id, graph, namespace, recurse);
   }
 }
 

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { startDev } from "../helpers/cli.js";
-import { REPO_ROOT } from "../helpers/server.js";
+import { REPO_ROOT, sdkClient } from "../helpers/server.js";
 import { passTutorialFlow } from "../helpers/tutorial-flow.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "agent-server-pack-"));
@@ -63,6 +63,10 @@ it("installs from a packed tarball and serves a user's project with npx agent-se
     await passTutorialFlow(dev.url);
     // The package ships the built console.
     for (const file of ["/console/", "/console/console.js", "/console/console.css"]) expect((await fetch(`${dev.url}${file}`)).status, file).toBe(200);
+    // Typed schemas from the installed package: its analysis worker and its bundled compiler,
+    // over the user's graph and the user's copy of LangGraph.
+    const schemas = await sdkClient(dev.url, "user1-token").assistants.getSchemas("agent");
+    expect(schemas.input_schema).toMatchObject({ properties: { messages: { type: "array", langgraph_type: "messages" } } });
   } finally {
     // npm re-raises the signal on itself once its child (our server) has exited.
     const exit = await dev.stop("SIGINT");
