@@ -119,3 +119,86 @@ describe("custom auth tutorial, part 2: the published catch-all handler, verbati
     expect(values).toMatchObject({ messages: [{ content: "x" }, { content: "echo: x" }] });
   });
 });
+
+describe("custom auth tutorial, part 3: an authentication provider (Supabase's auth API on a loopback port)", () => {
+  // A stand-in for Supabase's auth server with the three endpoints the tutorial calls.
+  const ANON_KEY = "anon-public-key";
+  const SERVICE_KEY = "service-role-key";
+  const users = new Map<string, { id: string; email: string; password: string }>();
+  const tokens = new Map<string, string>();
+  let supabase: import("node:http").Server;
+  let part3: RunningServer;
+  const saved = { url: process.env.SUPABASE_URL, key: process.env.SUPABASE_SERVICE_KEY };
+
+  beforeAll(async () => {
+    const { createServer } = await import("node:http");
+    const { randomUUID } = await import("node:crypto");
+    supabase = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d));
+      req.on("end", () => {
+        const json = (status: number, value: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+        const apiKey = req.headers.apikey;
+        if (req.method === "POST" && req.url === "/auth/v1/signup" && apiKey === ANON_KEY) {
+          const { email, password } = JSON.parse(body);
+          const user = { id: randomUUID(), email, password };
+          users.set(email, user);
+          return json(200, { id: user.id, email });
+        }
+        if (req.method === "POST" && req.url === "/auth/v1/token?grant_type=password" && apiKey === ANON_KEY) {
+          const { email, password } = JSON.parse(body);
+          const user = users.get(email);
+          if (!user || user.password !== password) return json(400, { error: "invalid_grant" });
+          const token = randomUUID();
+          tokens.set(token, email);
+          return json(200, { access_token: token, token_type: "bearer" });
+        }
+        if (req.method === "GET" && req.url === "/auth/v1/user" && apiKey === SERVICE_KEY) {
+          const email = tokens.get(String(req.headers.authorization).replace(/^Bearer /, ""));
+          const user = email ? users.get(email) : undefined;
+          return user ? json(200, { id: user.id, email: user.email }) : json(401, { msg: "invalid JWT" });
+        }
+        json(404, { msg: "not found" });
+      });
+    });
+    await new Promise<void>((r) => supabase.listen(0, "127.0.0.1", r));
+    process.env.SUPABASE_URL = `http://127.0.0.1:${(supabase.address() as { port: number }).port}`;
+    process.env.SUPABASE_SERVICE_KEY = SERVICE_KEY;
+    part3 = await startTestServer({ config: fixture("tutorial-part3") });
+  });
+  afterAll(async () => {
+    await part3?.close();
+    await new Promise((r) => supabase?.close(r));
+    process.env.SUPABASE_URL = saved.url;
+    process.env.SUPABASE_SERVICE_KEY = saved.key;
+  });
+
+  it("runs the tutorial's test: sign up and log in two users, who each see only their own threads", async () => {
+    const SUPABASE_URL = process.env.SUPABASE_URL;
+    const SUPABASE_ANON_KEY = ANON_KEY;
+    const email1 = "someone+1@example.com";
+    const email2 = "someone+2@example.com";
+    const password = "secure-password";
+    const post = (path: string, body: unknown) =>
+      fetch(`${SUPABASE_URL}${path}`, { method: "POST", headers: { apiKey: SUPABASE_ANON_KEY, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    for (const email of [email1, email2]) expect((await post("/auth/v1/signup", { email, password })).status).toBe(200);
+    const login = async (email: string) => ((await (await post("/auth/v1/token?grant_type=password", { email, password })).json()) as { access_token: string }).access_token;
+
+    const user1Client = sdkClient(part3.url, await login(email1));
+    const thread = await user1Client.threads.create();
+    expect(thread.metadata).toMatchObject({ owner: users.get(email1)!.id });
+    await expect(sdkClient(part3.url).threads.create()).rejects.toMatchObject({ status: 401 });
+    await expect(sdkClient(part3.url, "forged-token").threads.create()).rejects.toMatchObject({ status: 401 });
+    const user2Client = sdkClient(part3.url, await login(email2));
+    await expect(user2Client.threads.get(thread.thread_id)).rejects.toMatchObject({ status: 404 });
+    // Both users chat with the graph's assistant.
+    for (const client of [user1Client, user2Client]) {
+      const own = await client.threads.create();
+      const values = (await client.runs.wait(own.thread_id, "agent", { input: { messages: [{ role: "user", content: "Hello!" }] } })) as {
+        messages: Array<{ content: string }>;
+      };
+      expect(values.messages.at(-1)?.content).toBe("echo: Hello!");
+    }
+    expect((await user2Client.threads.search()).map((t) => t.thread_id)).not.toContain(thread.thread_id);
+  });
+});
