@@ -38,6 +38,7 @@ import { CronService } from "./crons/service.js";
 import { StoreService } from "./store/service.js";
 import { buildUiBundles } from "./ui/bundles.js";
 import { ThreadService } from "./threads/service.js";
+import { ThreadSweeper } from "./threads/sweeper.js";
 
 const require = createRequire(import.meta.url);
 
@@ -158,7 +159,9 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
     const webhooks = new WebhookSender(logger, config.webhookPolicy);
     const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10, webhooks, options.runTimeoutMs);
     const assistants = new AssistantService(storage, graphs, access, logger);
-    const threads = new ThreadService(storage, graphs, access, (threadId) => worker.stopThreadRuns(threadId));
+    const stopThreadRuns = (threadId: string) => worker.stopThreadRuns(threadId);
+    const sweeper = new ThreadSweeper(storage, stopThreadRuns, logger);
+    const threads = new ThreadService(storage, graphs, access, stopThreadRuns, () => sweeper.wake());
     const feed = new ThreadFeed(storage, broker);
     const runs = new RunService(storage, access, broker, worker, webhooks, feed, headerFilter(config.http.configurable_headers));
     const scheduler: CronScheduler = new CronScheduler(storage, () => crons, logger);
@@ -213,7 +216,8 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
 
     await worker.start();
     scheduler.start();
-    const sweeper = startStoreSweeper(storage, config, logger);
+    sweeper.start();
+    const storeSweeper = startStoreSweeper(storage, config, logger);
     let closed: Promise<void> | undefined;
     return {
       url,
@@ -227,8 +231,9 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
       stats: () => ({ bufferedRuns: broker.size, activeRuns: worker.activeCount }),
       close(closeOptions = {}) {
         closed ??= (async () => {
-          clearInterval(sweeper);
+          clearInterval(storeSweeper);
           scheduler.stop();
+          sweeper.stop();
           // Stop taking connections, let running runs finish within the grace period (the rest
           // stay `running` in storage and resume on the next start), then close the rest.
           app.server.close();

@@ -1,5 +1,5 @@
 /** Schema pieces shared by several route files. */
-import Type from "typebox";
+import Type, { type TSchema } from "typebox";
 
 export const Uuid = Type.String({ format: "uuid" });
 export const Metadata = Type.Record(Type.String(), Type.Unknown());
@@ -7,6 +7,11 @@ export const JsonObject = Type.Record(Type.String(), Type.Unknown());
 /** Search conditions (`metadata`, `values`): each key is one condition; the count is capped. */
 export const MAX_FILTER_KEYS = 100;
 export const SearchFilter = Type.Record(Type.String(), Type.Unknown(), { maxProperties: MAX_FILTER_KEYS });
+
+/** A field the SDKs may send as `null` where they mean "not given". */
+export function Nullable<T extends TSchema>(schema: T) {
+  return Type.Union([schema, Type.Null()]);
+}
 
 export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
   return Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });
