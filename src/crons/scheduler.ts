@@ -11,36 +11,20 @@ import type { Storage } from "../storage/types.js";
 import { nextSlot } from "./schedule.js";
 import type { CronService } from "./service.js";
 
-export class CronScheduler {
-  private readonly timer: DueTimer;
-
+export class CronScheduler extends DueTimer {
   constructor(
     private readonly storage: Storage,
     private readonly crons: () => CronService,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.timer = new DueTimer({
-      work: () => this.fireDue(),
-      nextDueAt: () => storage.crons.nextDueAt(),
-      maxSleepMs: 60_000,
-      name: "cron scheduler",
-      logger,
-    });
+    super(logger, "cron scheduler");
   }
 
-  start(): void {
-    this.timer.start();
+  protected nextDueAt(): Promise<Date | null> {
+    return this.storage.crons.nextDueAt();
   }
 
-  stop(): void {
-    this.timer.stop();
-  }
-
-  wake(): void {
-    this.timer.wake();
-  }
-
-  private async fireDue(): Promise<void> {
+  protected async work(): Promise<void> {
     const now = new Date();
     for (const cron of await this.storage.crons.due(now)) {
       const next = nextSlot(cron.schedule, cron.timezone, now, cron.end_time);

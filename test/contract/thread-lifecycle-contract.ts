@@ -32,6 +32,21 @@ async function checkpointCount(storage: Storage, threadId: string): Promise<numb
   return n;
 }
 
+function pendingRun(runId: string, threadId: string): Run {
+  const now = new Date().toISOString();
+  return {
+    run_id: runId,
+    thread_id: threadId,
+    assistant_id: runId,
+    status: "pending",
+    metadata: {},
+    kwargs: { config: {}, stream_mode: ["values"], temporary: false, subgraphs: false, resumable: false },
+    multitask_strategy: "enqueue",
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 const tick = () => new Promise((r) => setTimeout(r, 3));
 const minutesFrom = (at: string, minutes: number) => Date.parse(at) + minutes * 60_000;
 
@@ -57,18 +72,7 @@ export function describeThreadLifecycleContract(storage: () => Storage, uuid: (n
       // A run's outcome is a state change too; and threads sort by it.
       await s.threads.create({ thread_id: uuid(2), metadata: {} }, "raise");
       await tick();
-      const run: Run = {
-        run_id: uuid(1001),
-        thread_id: uuid(1),
-        assistant_id: uuid(9),
-        status: "pending",
-        metadata: {},
-        kwargs: { config: {}, stream_mode: ["values"], temporary: false, subgraphs: false, resumable: false },
-        multitask_strategy: "enqueue",
-        created_at: new Date().toISOString(),
-        updated_at: new Date().toISOString(),
-      };
-      await s.runs.create({ run, internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+      await s.runs.create({ run: pendingRun(uuid(1001), uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
       await s.runs.finish({ runId: uuid(1001), threadId: uuid(1), status: "success", thread: { status: "idle", values: { a: 2 } } });
       expect((await s.threads.get(uuid(1)))!.state_updated_at > changed).toBe(true);
       const byState = await s.threads.search({ limit: 10, offset: 0, sortBy: "state_updated_at", sortOrder: "desc" });
@@ -117,18 +121,7 @@ export function describeThreadLifecycleContract(storage: () => Storage, uuid: (n
         await echo.invoke({ items: [`a${n}`] }, config(uuid(1), n));
         await echo.invoke({ items: [`b${n}`] }, config(uuid(2), n));
       }
-      const run: Run = {
-        run_id: uuid(1001),
-        thread_id: uuid(1),
-        assistant_id: uuid(9),
-        status: "pending",
-        metadata: {},
-        kwargs: { config: {}, stream_mode: ["values"], temporary: false, subgraphs: false, resumable: false },
-        multitask_strategy: "enqueue",
-        created_at: new Date().toISOString(),
-        updated_at: new Date().toISOString(),
-      };
-      await s.runs.create({ run, internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+      await s.runs.create({ run: pendingRun(uuid(1001), uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
       expect(await checkpointCount(s, uuid(2))).toBeGreaterThan(3);
 
       expect(await s.threads.sweep(uuid(1), new Date())).toBeNull();
