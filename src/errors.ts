@@ -6,12 +6,70 @@
  * reference server, which clients' tests match too. No framework imports here, so every layer
  * may throw these.
  */
+
+/**
+ * Every `code` an error answer can carry. The README lists each one (a test checks it), and the
+ * type below makes the compiler refuse a code that is not here.
+ */
+export const ERROR_CODES = [
+  // 400
+  "bad_request",
+  "invalid_update",
+  "malformed_json",
+  "duplicate_authorization",
+  // 401, 403
+  "unauthorized",
+  "forbidden",
+  "truncate_refused",
+  // 404
+  "not_found",
+  "route_not_found",
+  "thread_not_found",
+  "assistant_not_found",
+  "assistant_version_not_found",
+  "graph_not_found",
+  "run_not_found",
+  "cron_not_found",
+  "item_not_found",
+  "checkpoint_not_found",
+  "ui_not_found",
+  "file_not_found",
+  // 409
+  "conflict",
+  "thread_exists",
+  "assistant_exists",
+  // 409 or 422
+  "thread_busy",
+  // 413, 415, 426
+  "payload_too_large",
+  "unsupported_media_type",
+  "upgrade_required",
+  // 422
+  "validation_error",
+  "invalid_request",
+  "webhook_refused",
+  // 5xx
+  "internal_error",
+  "server_stopping",
+  "unavailable",
+  // any other status an auth module's HTTPException chose
+  "http_error",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  detail: string;
+  code: ErrorCode;
+}
+
 export class AppError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
-    readonly code: string = CODE_BY_STATUS[status] ?? (status >= 500 ? "internal_error" : "http_error"),
+    readonly code: ErrorCode = CODE_BY_STATUS[status] ?? (status >= 500 ? "internal_error" : "http_error"),
   ) {
     super(message);
     this.name = new.target.name;
@@ -19,7 +77,7 @@ export class AppError extends Error {
 }
 
 /** The code of a status that has no more specific one. */
-export const CODE_BY_STATUS: Record<number, string> = {
+export const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: "bad_request",
   401: "unauthorized",
   403: "forbidden",
@@ -33,7 +91,7 @@ export const CODE_BY_STATUS: Record<number, string> = {
 };
 
 export class BadRequest extends AppError {
-  constructor(message: string, code = "bad_request") {
+  constructor(message: string, code: ErrorCode = "bad_request") {
     super(400, message, {}, code);
   }
 }
@@ -46,25 +104,25 @@ export class Unauthorized extends AppError {
 
 /** An authorization handler said no (`false`), or the action is not allowed for this caller. */
 export class Forbidden extends AppError {
-  constructor(message = "Not authorized", code = "forbidden") {
+  constructor(message = "Not authorized", code: ErrorCode = "forbidden") {
     super(403, message, {}, code);
   }
 }
 
 export class NotFound extends AppError {
-  constructor(message = "Not found", code = "not_found") {
+  constructor(message = "Not found", code: ErrorCode = "not_found") {
     super(404, message, {}, code);
   }
 }
 
 export class Conflict extends AppError {
-  constructor(message: string, code = "conflict") {
+  constructor(message: string, code: ErrorCode = "conflict") {
     super(409, message, {}, code);
   }
 }
 
 export class Unprocessable extends AppError {
-  constructor(message: string, code = "invalid_request") {
+  constructor(message: string, code: ErrorCode = "invalid_request") {
     super(422, message, {}, code);
   }
 }

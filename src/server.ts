@@ -40,6 +40,7 @@ import { CronService } from "./crons/service.js";
 import { StoreService } from "./store/service.js";
 import { buildUiBundles } from "./ui/bundles.js";
 import { ThreadService } from "./threads/service.js";
+import { ThreadSweeper } from "./threads/sweeper.js";
 
 const require = createRequire(import.meta.url);
 
@@ -164,7 +165,9 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
       cacheFile: storage.location !== ":memory:" ? path.join(config.projectDir, DATA_DIR_NAME, "schema-cache.json") : undefined,
     });
     const assistants = new AssistantService(storage, graphs, access, logger, new GraphSchemaService(graphs, typeSchemas, logger));
-    const threads = new ThreadService(storage, graphs, access, (threadId) => worker.stopThreadRuns(threadId));
+    const stopThreadRuns = (threadId: string) => worker.stopThreadRuns(threadId);
+    const sweeper = new ThreadSweeper(storage, stopThreadRuns, logger);
+    const threads = new ThreadService(storage, graphs, access, stopThreadRuns, () => sweeper.wake());
     const feed = new ThreadFeed(storage, broker);
     const runs = new RunService(storage, access, broker, worker, webhooks, feed, headerFilter(config.http.configurable_headers));
     const scheduler: CronScheduler = new CronScheduler(storage, () => crons, logger);
@@ -219,7 +222,8 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
 
     await worker.start();
     scheduler.start();
-    const sweeper = startStoreSweeper(storage, config, logger);
+    sweeper.start();
+    const storeSweeper = startStoreSweeper(storage, config, logger);
     let closed: Promise<void> | undefined;
     return {
       url,
@@ -233,8 +237,9 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
       stats: () => ({ bufferedRuns: broker.size, activeRuns: worker.activeCount, typeAnalyses: typeSchemas.analyses }),
       close(closeOptions = {}) {
         closed ??= (async () => {
-          clearInterval(sweeper);
+          clearInterval(storeSweeper);
           scheduler.stop();
+          sweeper.stop();
           // Stop taking connections, let running runs finish within the grace period (the rest
           // stay `running` in storage and resume on the next start), then close the rest.
           app.server.close();

@@ -16,7 +16,8 @@ import { nextSlot, parseSchedule } from "./schedule.js";
 export interface CronCreateBody extends RunCreateBody {
   schedule: string;
   timezone?: string;
-  end_time?: string;
+  /** When the cron stops; null (on an update) clears it. */
+  end_time?: string | null;
   on_run_completed?: "delete" | "keep";
   enabled?: boolean;
 }
@@ -75,11 +76,16 @@ export class CronService {
     return cron;
   }
 
+  async get(auth: AuthContext | null, cronId: string): Promise<Cron> {
+    return (await this.access.cron(auth, cronId, "read")).record;
+  }
+
   async update(auth: AuthContext | null, cronId: string, body: CronPatchBody): Promise<Cron> {
     const { record: current, filter } = await this.access.cron(auth, cronId, "update", { ...body, metadata: { ...(body.metadata ?? {}) } });
     const schedule = body.schedule ?? current.schedule;
     const timezone = body.timezone ?? current.timezone;
-    const endTime = body.end_time ?? current.end_time;
+    // Omitted keeps the end time; null clears it.
+    const endTime = body.end_time === undefined ? current.end_time : body.end_time;
     parseSchedule(schedule, timezone);
     const updated = await this.storage.crons.update(
       cronId,

@@ -24,7 +24,7 @@ import type { UiBundle } from "../ui/bundles.js";
 import { corsDelegator, privateNetworkHook, socketCookieRule } from "./cors.js";
 import { isCustomRoute, isFrontApp, mountCustomApp, type CustomApp, type RunAs } from "./custom-app.js";
 import { FrontApp } from "./front-app.js";
-import { handleError } from "./errors.js";
+import { errorBody, handleError } from "./errors.js";
 import type { InProcessRequests } from "./in-process.js";
 import { parseJsonBody } from "./json-body.js";
 import { isPublicRequest, PUBLIC_ROUTE } from "./public-routes.js";
@@ -125,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ detail: `Not found: ${request.method} ${request.url.split("?")[0]}`, code: "route_not_found" });
+    void reply.code(404).send(errorBody(`Not found: ${request.method} ${request.url.split("?")[0]}`, "route_not_found"));
   });
 
   const studioOrigin = deps.studioOrigin ?? (() => false);

@@ -5,7 +5,7 @@
  * run id when known) and answered 500 with a generic detail, since the SDKs retry 5xx.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { AppError, CODE_BY_STATUS } from "../errors.js";
+import { AppError, CODE_BY_STATUS, type ErrorBody, type ErrorCode } from "../errors.js";
 import { customRouteStatus, isCustomRoute } from "./custom-app.js";
 
 interface ValidationIssue {
@@ -31,33 +31,38 @@ export function describeValidation(context: string | undefined, issues: Validati
   return `${field} ${issue.message ?? "is invalid"}`;
 }
 
+/** Every error answer's body: the message, and a code from the catalog in src/errors.ts. */
+export function errorBody(detail: string, code: ErrorCode): ErrorBody {
+  return { detail, code };
+}
+
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof AppError) {
     // 503 (the server is stopping) is expected, not a fault worth an error line.
     if (error.status >= 500 && error.status !== 503) request.log.error({ err: error, reqId: request.id, url: request.url }, "request failed");
-    void reply.code(error.status).headers(error.headers).send({ detail: error.message, code: error.code });
+    void reply.code(error.status).headers(error.headers).send(errorBody(error.message, error.code));
     return;
   }
   // A project's own route meant this status (an HTTPException of its own).
   const meant = isCustomRoute(request) ? customRouteStatus(error) : null;
   if (meant) {
-    void reply.code(meant.status).send({ detail: meant.message, code: "http_error" });
+    void reply.code(meant.status).send(errorBody(meant.message, "http_error"));
     return;
   }
   const fe = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
   if (fe.validation) {
-    void reply.code(422).send({ detail: describeValidation(fe.validationContext, fe.validation), code: "validation_error" });
+    void reply.code(422).send(errorBody(describeValidation(fe.validationContext, fe.validation), "validation_error"));
     return;
   }
   if (fe.code === "FST_ERR_CTP_INVALID_JSON_BODY" || fe.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || error instanceof SyntaxError) {
-    void reply.code(400).send({ detail: `Malformed JSON in request body: ${error.message}`, code: "malformed_json" });
+    void reply.code(400).send(errorBody(`Malformed JSON in request body: ${error.message}`, "malformed_json"));
     return;
   }
   // Fastify's own client errors (413 body too large, 415 media type, ...) keep their status.
   if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
-    void reply.code(fe.statusCode).send({ detail: error.message, code: CODE_BY_STATUS[fe.statusCode] ?? "bad_request" });
+    void reply.code(fe.statusCode).send(errorBody(error.message, CODE_BY_STATUS[fe.statusCode] ?? "bad_request"));
     return;
   }
   request.log.error({ err: error, reqId: request.id, method: request.method, url: request.url }, "unexpected error");
-  void reply.code(500).send({ detail: "Internal server error", code: "internal_error" });
+  void reply.code(500).send(errorBody("Internal server error", "internal_error"));
 }

@@ -18,6 +18,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { AuthContext } from "../auth/authenticate.js";
 import type { App } from "./app.js";
+import { errorBody } from "./errors.js";
 import { customRouteStatus, HOP_HEADERS, sendFetchResponse, toFetchRequest, type FetchApp, type RunAs } from "./custom-app.js";
 
 const INTERNAL_HEADER = "x-agent-server-dispatch";
@@ -64,9 +65,9 @@ export class FrontApp {
     const meant = customRouteStatus(err);
     const headers = new Headers((err as { headers?: HeadersInit }).headers ?? {});
     headers.set("content-type", "application/json");
-    if (meant) return new Response(JSON.stringify({ detail: meant.message, code: "http_error" }), { status: meant.status, headers });
+    if (meant) return new Response(JSON.stringify(errorBody(meant.message, "http_error")), { status: meant.status, headers });
     this.logger.error({ err, url: (c as { req?: { url?: string } }).req?.url }, "http.app route failed");
-    return new Response(JSON.stringify({ detail: "Internal server error", code: "internal_error" }), { status: 500, headers });
+    return new Response(JSON.stringify(errorBody("Internal server error", "internal_error")), { status: 500, headers });
   }
 
   /**
@@ -104,7 +105,7 @@ export class FrontApp {
     } catch (err) {
       const meant = customRouteStatus(err);
       if (!meant) throw err;
-      return reply.code(meant.status).send({ detail: meant.message, code: "http_error" });
+      return reply.code(meant.status).send(errorBody(meant.message, "http_error"));
     }
     return sendFetchResponse(reply, response);
   }

@@ -101,6 +101,7 @@ export async function* executeRun(
     ...(Object.keys(context).length ? { context } : {}),
     ...(run.kwargs.interrupt_before ? { interruptBefore: run.kwargs.interrupt_before } : {}),
     ...(run.kwargs.interrupt_after ? { interruptAfter: run.kwargs.interrupt_after } : {}),
+    ...(run.kwargs.durability ? { durability: run.kwargs.durability } : {}),
   };
   if (run.kwargs.protocol) {
     yield* viaProtocol(graph, input, options, outcome);

@@ -38,6 +38,16 @@ export interface RunCreateBody {
   webhook?: string;
   feedback_keys?: string[];
   on_completion?: "delete" | "keep" | "complete" | "continue";
+  durability?: RunKwargs["durability"];
+  /** Deprecated spelling of `durability`: false means `exit`, true `async`. */
+  checkpoint_during?: boolean;
+}
+
+/** The run's durability: `durability` when given, else what `checkpoint_during` means, else LangGraph's default. */
+function durabilityOf(body: RunCreateBody): RunKwargs["durability"] {
+  if (body.durability) return body.durability;
+  if (body.checkpoint_during === undefined) return undefined;
+  return body.checkpoint_during ? "async" : "exit";
 }
 
 export class RunService {
@@ -91,6 +101,7 @@ export class RunService {
       resumable: body.stream_resumable ?? false,
       checkpoint_id: body.checkpoint_id,
       checkpoint: body.checkpoint,
+      durability: durabilityOf(body),
       ...(options.protocol ? { protocol: true } : {}),
     };
     const value = {

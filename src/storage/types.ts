@@ -39,11 +39,33 @@ export interface Thread {
   thread_id: string;
   created_at: string;
   updated_at: string;
+  /** When the thread's values (or interrupts) last changed: at creation, then by runs and state updates. */
+  state_updated_at: string;
   metadata: Metadata;
   status: ThreadStatus;
   config: Record<string, unknown>;
   values?: unknown;
   interrupts?: Record<string, unknown[]>;
+}
+
+/** What happens to a thread when its time-to-live runs out. */
+export type ThreadTtlStrategy = "delete" | "keep_latest";
+
+/**
+ * A time-to-live as a caller sets it on a thread: `minutes` from now, the sweeper applies
+ * `strategy`: `delete` removes the thread with its runs and checkpoints, `keep_latest` removes
+ * all but its latest checkpoints and sets the next expiry `minutes` later.
+ */
+export interface ThreadTtlSetting {
+  strategy: ThreadTtlStrategy;
+  minutes: number;
+}
+
+/** A thread's time-to-live as stored (what `GET /threads/:id?include=ttl` shows). */
+export interface ThreadTtl {
+  strategy: ThreadTtlStrategy;
+  ttl_minutes: number;
+  expires_at: string;
 }
 
 /** What a run was asked to do; stored as `kwargs` and returned as such. */
@@ -64,6 +86,8 @@ export interface RunKwargs {
   checkpoint?: Record<string, unknown>;
   /** Created by the thread-centric protocol: streams protocol events (LangGraph's streamEvents v3). */
   protocol?: boolean;
+  /** When checkpoints are written: each step before the next (`sync`), alongside it (`async`, LangGraph's default), or only at the end (`exit`). */
+  durability?: "sync" | "async" | "exit";
 }
 
 export interface Run {
@@ -156,9 +180,15 @@ export interface ThreadSearchQuery {
   values?: Record<string, unknown>;
   limit: number;
   offset: number;
-  sortBy?: "thread_id" | "status" | "created_at" | "updated_at";
+  sortBy?: "thread_id" | "status" | "created_at" | "updated_at" | "state_updated_at";
   sortOrder?: SortOrder;
   filter?: MetadataFilter;
+}
+
+/** A thread whose time-to-live has run out, and what to do with it. */
+export interface ExpiredThread {
+  thread_id: string;
+  strategy: ThreadTtlStrategy;
 }
 
 export interface ThreadRepository {
@@ -166,11 +196,23 @@ export interface ThreadRepository {
    * Creates the thread; see PutResult (an existing thread is returned untouched). Safe under
    * concurrency: of many creates with one id exactly one inserts.
    */
-  create(thread: { thread_id: string; metadata: Metadata }, ifExists: IfExists, filter?: MetadataFilter): Promise<PutResult<Thread>>;
+  create(
+    thread: { thread_id: string; metadata: Metadata; ttl?: ThreadTtlSetting },
+    ifExists: IfExists,
+    filter?: MetadataFilter,
+  ): Promise<PutResult<Thread>>;
   get(threadId: string, filter?: MetadataFilter): Promise<Thread | null>;
-  /** Merges `metadata` into the thread's; null when missing or hidden. */
-  update(threadId: string, patch: { metadata: Metadata }, filter?: MetadataFilter): Promise<Thread | null>;
-  /** Records what the last run left behind: status, and the values/interrupts from its checkpoint. */
+  /**
+   * Merges `metadata` into the thread's and, with `ttl`, sets its time-to-live from now (the
+   * previous one is replaced); null when missing or hidden.
+   */
+  update(threadId: string, patch: { metadata?: Metadata; ttl?: ThreadTtlSetting }, filter?: MetadataFilter): Promise<Thread | null>;
+  /** The thread's time-to-live; null when it has none (or is missing). */
+  getTtl(threadId: string): Promise<ThreadTtl | null>;
+  /**
+   * Records what the last run left behind: status, and the values/interrupts from its checkpoint.
+   * `state_updated_at` moves only when the values or interrupts differ from the stored ones.
+   */
   setState(
     threadId: string,
     update: { status: ThreadStatus; values?: unknown; interrupts?: Record<string, unknown[]> },
@@ -181,6 +223,23 @@ export interface ThreadRepository {
   count(query: Omit<ThreadSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder" | "ids">): Promise<number>;
   /** Copies the thread's row (new id, metadata + `thread_id`), checkpoints and writes. */
   copy(sourceId: string, target: { thread_id: string; metadata: Metadata }): Promise<Thread | null>;
+  /**
+   * Deletes the thread's checkpoints (and their writes) except the newest of each checkpoint
+   * namespace, so its state stays and its history is one checkpoint long; false when missing or
+   * hidden.
+   */
+  pruneCheckpoints(threadId: string, filter?: MetadataFilter): Promise<boolean>;
+  /** Threads whose time-to-live ran out at `now`, soonest first, at most `limit`. */
+  expired(now: Date, limit: number): Promise<ExpiredThread[]>;
+  /** The earliest expiry of any thread, for the sweeper's timer. */
+  nextExpiry(): Promise<Date | null>;
+  /**
+   * Applies an expired thread's strategy, atomically and only if it is still expired at `now`
+   * (another sweeper, or a new TTL, may have come first): `delete` deletes it with its runs and
+   * checkpoints, `keep_latest` prunes its checkpoints as `pruneCheckpoints` and sets its next
+   * expiry one TTL later. Returns what it did, or null.
+   */
+  sweep(threadId: string, now: Date): Promise<"deleted" | "pruned" | null>;
   /** Removes all threads (and with them their runs and checkpoints). */
   truncate(options: { threads: boolean; runs: boolean; checkpoints: boolean }): Promise<void>;
 }

@@ -10,7 +10,20 @@ import { BadRequest, CheckpointNotFound, Conflict, ThreadNotFound } from "../err
 import { applyIdentity, threadCheckpointConfig, type CheckpointFields, type ConfigIdentity } from "../graphs/configurable.js";
 import { storageBinding, type GraphRegistry, type RunnableGraph } from "../graphs/registry.js";
 import { toPlain } from "../graphs/serialize.js";
-import type { IfExists, Metadata, Page, Storage, Thread, ThreadSearchQuery, ThreadStatus } from "../storage/types.js";
+import type {
+  IfExists,
+  Metadata,
+  MetadataFilter,
+  Page,
+  Storage,
+  Thread,
+  ThreadSearchQuery,
+  ThreadStatus,
+  ThreadTtl,
+  ThreadTtlSetting,
+  ThreadTtlStrategy,
+} from "../storage/types.js";
+import { extractFrom, parseExtract } from "./extract.js";
 import { EMPTY_STATE, interruptsOf, toThreadState, type ThreadState } from "./state.js";
 
 /** LangGraph refuses an update it cannot apply (an `as_node` the graph does not have): the caller's mistake. */
@@ -23,11 +36,20 @@ async function refusedAsBadRequest<T>(update: Promise<T>): Promise<T> {
   }
 }
 
+/** A thread's `ttl` as the API takes it: minutes (strategy `delete`), or `{ttl, strategy}`. */
+export type TtlBody = number | { ttl: number; strategy?: ThreadTtlStrategy };
+
+function ttlSetting(ttl: TtlBody | undefined): ThreadTtlSetting | undefined {
+  if (ttl === undefined) return undefined;
+  return typeof ttl === "number" ? { strategy: "delete", minutes: ttl } : { strategy: ttl.strategy ?? "delete", minutes: ttl.ttl };
+}
+
 export interface ThreadCreateBody {
   thread_id?: string;
   metadata?: Metadata;
   if_exists?: IfExists;
   supersteps?: Array<{ updates: Array<{ values?: unknown; command?: unknown; as_node: string }> }>;
+  ttl?: TtlBody;
 }
 
 export interface ThreadSearchBody {
@@ -39,7 +61,12 @@ export interface ThreadSearchBody {
   offset: number;
   sort_by?: ThreadSearchQuery["sortBy"];
   sort_order?: ThreadSearchQuery["sortOrder"];
+  /** Values to pick out of each thread, by alias (see extract.ts); returned as `extracted`. */
+  extract?: Record<string, string>;
 }
+
+/** A thread as a search returns it: with `extracted` when the search asked for values. */
+export type SearchedThread = Thread & { extracted?: Record<string, unknown> };
 
 /**
  * A caller's checkpoint reference; only its `checkpoint_*` fields are ever used. The id and map may
@@ -56,6 +83,8 @@ export class ThreadService {
     private readonly graphs: GraphRegistry,
     private readonly access: AccessGuard,
     private readonly stopThreadRuns: StopThreadRuns,
+    /** Told when a thread's time-to-live is set, so the sweeper can wake for it. */
+    private readonly ttlSet: () => void = () => {},
   ) {}
 
   async create(auth: AuthContext | null, body: ThreadCreateBody): Promise<Thread> {
@@ -69,8 +98,10 @@ export class ThreadService {
       throw new BadRequest(`Thread ${value.thread_id} has no graph ID: set metadata.graph_id to apply supersteps`);
     }
     const filter = await this.access.filter(auth, "threads", "create", value);
-    const result = await this.storage.threads.create({ thread_id: value.thread_id, metadata: value.metadata ?? {} }, value.if_exists, filter);
+    const ttl = ttlSetting(body.ttl);
+    const result = await this.storage.threads.create({ thread_id: value.thread_id, metadata: value.metadata ?? {}, ttl }, value.if_exists, filter);
     if (result.kind === "conflict") throw new Conflict(`Thread ${value.thread_id} already exists`, "thread_exists");
+    if (result.kind === "created" && ttl) this.ttlSet();
     const thread = result.record;
     if (result.kind === "existing" || !body.supersteps?.length) return thread;
     const graph = await this.graphFor(thread, auth);
@@ -84,28 +115,65 @@ export class ThreadService {
     return (await this.storage.threads.get(thread.thread_id))!;
   }
 
-  async get(auth: AuthContext | null, threadId: string): Promise<Thread> {
-    return (await this.access.thread(auth, threadId, "read")).record;
+  /** The thread; `include: ["ttl"]` adds its time-to-live when it has one. */
+  async get(auth: AuthContext | null, threadId: string, options: { include?: string[] } = {}): Promise<Thread & { ttl?: ThreadTtl }> {
+    const thread = (await this.access.thread(auth, threadId, "read")).record;
+    if (!options.include?.includes("ttl")) return thread;
+    const ttl = await this.storage.threads.getTtl(threadId);
+    return ttl ? { ...thread, ttl } : thread;
   }
 
-  async update(auth: AuthContext | null, threadId: string, body: { metadata?: Metadata }): Promise<Thread> {
+  async update(auth: AuthContext | null, threadId: string, body: { metadata?: Metadata; ttl?: TtlBody }): Promise<Thread> {
     const value = { thread_id: threadId, metadata: { ...(body.metadata ?? {}) } };
     const filter = await this.access.filter(auth, "threads", "update", value);
-    const updated = await this.storage.threads.update(threadId, { metadata: value.metadata ?? {} }, filter);
+    const ttl = ttlSetting(body.ttl);
+    const updated = await this.storage.threads.update(threadId, { metadata: value.metadata ?? {}, ttl }, filter);
     if (!updated) throw new ThreadNotFound(threadId);
+    if (ttl) this.ttlSet();
     return updated;
   }
 
   async delete(auth: AuthContext | null, threadId: string): Promise<void> {
     const { filter } = await this.access.thread(auth, threadId, "delete");
-    await this.stopThreadRuns(threadId);
-    if (!(await this.storage.threads.delete(threadId, filter))) throw new ThreadNotFound(threadId);
+    if (!(await this.deleteGranted(threadId, filter))) throw new ThreadNotFound(threadId);
   }
 
-  async search(auth: AuthContext | null, body: ThreadSearchBody): Promise<Page<Thread>> {
+  /** A delete the caller is authorized for: the thread's running runs are stopped first. */
+  private async deleteGranted(threadId: string, filter: MetadataFilter | undefined): Promise<boolean> {
+    await this.stopThreadRuns(threadId);
+    return this.storage.threads.delete(threadId, filter);
+  }
+
+  /**
+   * `POST /threads/prune`: `delete` deletes each thread (authorized as `threads:delete`),
+   * `keep_latest` keeps only its latest checkpoints (authorized as `threads:update`). Every
+   * thread is authorized before any is touched, so a refusal (403) leaves them all as they were;
+   * threads missing or hidden from the caller are skipped. Returns how many were pruned.
+   */
+  async prune(auth: AuthContext | null, body: { thread_ids: string[]; strategy?: ThreadTtlStrategy }): Promise<{ pruned_count: number }> {
+    const strategy = body.strategy ?? "delete";
+    const granted: Array<{ threadId: string; filter: MetadataFilter | undefined }> = [];
+    for (const threadId of new Set(body.thread_ids)) {
+      try {
+        const { filter } = await this.access.thread(auth, threadId, strategy === "delete" ? "delete" : "update", { strategy });
+        granted.push({ threadId, filter });
+      } catch (err) {
+        if (!(err instanceof ThreadNotFound)) throw err;
+      }
+    }
+    let pruned = 0;
+    for (const { threadId, filter } of granted) {
+      const done = strategy === "delete" ? await this.deleteGranted(threadId, filter) : await this.storage.threads.pruneCheckpoints(threadId, filter);
+      if (done) pruned++;
+    }
+    return { pruned_count: pruned };
+  }
+
+  async search(auth: AuthContext | null, body: ThreadSearchBody): Promise<Page<SearchedThread>> {
+    const extract = body.extract && Object.keys(body.extract).length ? parseExtract(body.extract) : undefined;
     const value = { metadata: body.metadata ?? {}, ids: body.ids, status: body.status, values: body.values, limit: body.limit, offset: body.offset };
     const filter = await this.access.filter(auth, "threads", "search", value);
-    return this.storage.threads.search({
+    const page = await this.storage.threads.search({
       metadata: body.metadata,
       ids: body.ids,
       status: body.status,
@@ -116,6 +184,8 @@ export class ThreadService {
       sortOrder: body.sort_order,
       filter,
     });
+    if (!extract) return page;
+    return { ...page, items: page.items.map((thread) => ({ ...thread, extracted: extractFrom(thread, extract) })) };
   }
 
   async count(auth: AuthContext | null, body: { metadata?: Metadata; status?: ThreadStatus; values?: Record<string, unknown> }): Promise<number> {

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Assistant, Run, Storage } from "../../src/storage/types.js";
+import { describeThreadLifecycleContract } from "./thread-lifecycle-contract.js";
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 
@@ -307,6 +308,8 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
         expect(await storage.store.get(["g"], "k")).toBeNull();
       });
     });
+
+    describeThreadLifecycleContract(() => storage, uuid);
 
     it("truncates what it is asked to", async () => {
       await storage.threads.create({ thread_id: uuid(1), metadata: {} }, "raise");

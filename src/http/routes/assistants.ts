@@ -4,6 +4,7 @@ import {
   AssistantCount,
   AssistantCreate,
   AssistantLatest,
+  AssistantLatestQuery,
   AssistantPatch,
   AssistantSearch,
   AssistantVersionsQuery,
@@ -14,6 +15,7 @@ import {
 import { AssistantIdParams } from "../schemas/common.js";
 import { selectFields } from "../select.js";
 import Type from "typebox";
+import { Unprocessable } from "../../errors.js";
 
 const tags = ["assistants"];
 
@@ -86,8 +88,20 @@ export function assistantRoutes(app: App, deps: AppDeps): void {
 
   app.post(
     "/assistants/:assistant_id/latest",
-    { schema: { tags, summary: "Make a version the current one", params: AssistantIdParams, body: AssistantLatest } },
-    async (request) => assistants.setLatest(request.auth, request.params.assistant_id, request.body.version),
+    {
+      schema: {
+        tags,
+        summary: "Make a version the current one (version in the body or the query)",
+        params: AssistantIdParams,
+        querystring: AssistantLatestQuery,
+        body: AssistantLatest,
+      },
+    },
+    async (request) => {
+      const version = request.body.version ?? request.query.version;
+      if (version === undefined) throw new Unprocessable("version is required (in the body or the query)", "validation_error");
+      return assistants.setLatest(request.auth, request.params.assistant_id, version);
+    },
   );
 
   app.post(

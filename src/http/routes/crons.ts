@@ -32,6 +32,10 @@ export function cronRoutes(app: App, deps: AppDeps): void {
     crons.count(request.auth, request.body),
   );
 
+  app.get("/runs/crons/:cron_id", { schema: { tags, summary: "Get a cron", params: CronIdParams } }, async (request) =>
+    crons.get(request.auth, request.params.cron_id),
+  );
+
   app.patch("/runs/crons/:cron_id", { schema: { tags, summary: "Update a cron", params: CronIdParams, body: CronPatch } }, async (request) =>
     crons.update(request.auth, request.params.cron_id, request.body as CronPatchBody),
   );

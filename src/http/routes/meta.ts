@@ -8,5 +8,7 @@ export function metaRoutes(app: App, deps: AppDeps): void {
     langgraph_js_version: deps.info.langgraphVersion,
     context: "js",
     flags: { assistants: true, crons: true, langsmith: false, langsmith_tracing_replicas: true },
+    // Deployment metadata, as the Platform's API requires the key: a self-hosted server has none.
+    metadata: {},
   }));
 }

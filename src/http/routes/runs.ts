@@ -6,6 +6,7 @@ import { disconnectSignal } from "../disconnect.js";
 import { ThreadIdParams, ThreadRunParams, Uuid } from "../schemas/common.js";
 import { RunCreate } from "../schemas/runs.js";
 import { CancelMany, CancelQuery, JoinStreamQuery, RunListQuery, ThreadStreamQuery } from "../schemas/runs-query.js";
+import { selectFields } from "../select.js";
 import { sendJsonWhenReady, sendSse } from "../sse.js";
 
 const tags = ["runs"];
@@ -78,11 +79,14 @@ export function runRoutes(app: App, deps: AppDeps): void {
     "/threads/:thread_id/runs",
     { schema: { tags, summary: "List a thread's runs, newest first", params: ThreadIdParams, querystring: RunListQuery } },
     async (request) =>
-      runs.list(request.auth, request.params.thread_id, {
-        limit: request.query.limit ?? 10,
-        offset: request.query.offset ?? 0,
-        status: request.query.status,
-      }),
+      selectFields(
+        await runs.list(request.auth, request.params.thread_id, {
+          limit: request.query.limit ?? 10,
+          offset: request.query.offset ?? 0,
+          status: request.query.status,
+        }),
+        request.query.select,
+      ),
   );
 
   app.get("/threads/:thread_id/runs/:run_id", { schema: { tags, summary: "Get a run", params: ThreadRunParams } }, async (request) =>

@@ -22,14 +22,19 @@ export function storeRoutes(app: App, deps: AppDeps): void {
     return reply.code(204).send();
   });
 
-  app.post("/store/items/search", { schema: { tags, summary: "Search items under a namespace prefix", body: StoreSearch } }, async (request) => ({
-    items: await store.search(request.auth, {
-      ...request.body,
-      namespace_prefix: request.body.namespace_prefix ?? [],
-      limit: request.body.limit ?? 10,
-      offset: request.body.offset ?? 0,
-    }),
-  }));
+  app.post("/store/items/search", { schema: { tags, summary: "Search items under a namespace prefix", body: StoreSearch } }, async (request) => {
+    const { namespace_prefix, filter, query, refresh_ttl, limit, offset } = request.body;
+    return {
+      items: await store.search(request.auth, {
+        namespace_prefix: namespace_prefix ?? [],
+        filter: filter ?? undefined,
+        query: query ?? undefined,
+        refresh_ttl: refresh_ttl ?? undefined,
+        limit: limit ?? 10,
+        offset: offset ?? 0,
+      }),
+    };
+  });
 
   app.post("/store/namespaces", { schema: { tags, summary: "List namespaces", body: StoreNamespaces } }, async (request) => ({
     namespaces: await store.listNamespaces(request.auth, { ...request.body, limit: request.body.limit ?? 100, offset: request.body.offset ?? 0 }),

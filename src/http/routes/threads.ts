@@ -11,7 +11,9 @@ import {
   ThreadCheckpointParams,
   ThreadCount,
   ThreadCreate,
+  ThreadGetQuery,
   ThreadPatch,
+  ThreadPrune,
   ThreadSearch,
 } from "../schemas/threads.js";
 import { selectFields } from "../select.js";
@@ -30,21 +32,38 @@ export function threadRoutes(app: App, deps: AppDeps): void {
     const offset = request.body.offset ?? 0;
     const { items, total } = await threads.search(request.auth, { ...request.body, limit, offset });
     paginate(reply, { total, limit, offset });
-    return selectFields(items, request.body.select);
+    const { select, extract } = request.body;
+    return selectFields(items, select?.length && extract ? [...select, "extracted"] : select);
   });
+
+  app.post(
+    "/threads/prune",
+    { schema: { tags, summary: "Prune threads: delete them, or keep only their latest state (keep_latest)", body: ThreadPrune } },
+    async (request) => threads.prune(request.auth, request.body),
+  );
 
   app.post("/threads/count", { schema: { tags, summary: "Count threads", body: ThreadCount } }, async (request) =>
     threads.count(request.auth, request.body),
   );
 
-  app.get("/threads/:thread_id", { schema: { tags, summary: "Get a thread", params: ThreadIdParams } }, async (request) =>
-    threads.get(request.auth, request.params.thread_id),
+  app.get(
+    "/threads/:thread_id",
+    { schema: { tags, summary: "Get a thread (include=ttl adds its time-to-live)", params: ThreadIdParams, querystring: ThreadGetQuery } },
+    async (request) => {
+      const include = [request.query.include ?? []].flat().flatMap((v) => v.split(",")).map((v) => v.trim());
+      return threads.get(request.auth, request.params.thread_id, { include });
+    },
   );
 
   app.patch(
     "/threads/:thread_id",
-    { schema: { tags, summary: "Update a thread's metadata (merged)", params: ThreadIdParams, body: ThreadPatch } },
-    async (request) => threads.update(request.auth, request.params.thread_id, request.body),
+    { schema: { tags, summary: "Update a thread: merge metadata, set its time-to-live", params: ThreadIdParams, body: ThreadPatch } },
+    async (request, reply) => {
+      const thread = await threads.update(request.auth, request.params.thread_id, request.body);
+      // `Prefer: return=minimal` (the SDKs' returnMinimal) asks for no body.
+      if (/\breturn=minimal\b/.test(String(request.headers.prefer ?? ""))) return reply.code(204).send();
+      return thread;
+    },
   );
 
   app.delete("/threads/:thread_id", { schema: { tags, summary: "Delete a thread", params: ThreadIdParams } }, async (request, reply) => {

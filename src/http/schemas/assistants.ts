@@ -46,7 +46,9 @@ export const AssistantVersionsQuery = Type.Object({
   metadata: Type.Optional(SearchFilter),
 });
 
-export const AssistantLatest = Type.Object({ version: Type.Integer({ minimum: 1 }) });
+/** The version to make current: in the body (what the SDKs send) or in the query (as the Platform's API spells it). */
+export const AssistantLatest = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) });
+export const AssistantLatestQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) });
 
 export const DeleteAssistantQuery = Type.Object({ delete_threads: Type.Optional(Type.Boolean()) });
 

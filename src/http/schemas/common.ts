@@ -1,5 +1,5 @@
 /** Schema pieces shared by several route files. */
-import Type from "typebox";
+import Type, { type Static, type TSchema } from "typebox";
 
 export const Uuid = Type.String({ format: "uuid" });
 export const Metadata = Type.Record(Type.String(), Type.Unknown());
@@ -7,6 +7,15 @@ export const JsonObject = Type.Record(Type.String(), Type.Unknown());
 /** Search conditions (`metadata`, `values`): each key is one condition; the count is capped. */
 export const MAX_FILTER_KEYS = 100;
 export const SearchFilter = Type.Record(Type.String(), Type.Unknown(), { maxProperties: MAX_FILTER_KEYS });
+
+/**
+ * A field the SDKs may send as `null` where they mean "not given". Spelled `type: [<type>, "null"]`
+ * rather than anyOf: with the validator's type coercion, an anyOf would turn `null` into `[""]`
+ * for an array, or `false` into `null` for a boolean, depending on the order of its branches.
+ */
+export function Nullable<T extends TSchema & { type: string }>(schema: T) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, "null"] });
+}
 
 export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
   return Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });

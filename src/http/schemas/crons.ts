@@ -1,11 +1,11 @@
 import Type from "typebox";
-import { Limit, Metadata, Offset, StringEnum, Uuid, SearchFilter } from "./common.js";
+import { Limit, Metadata, Nullable, Offset, StringEnum, Uuid, SearchFilter } from "./common.js";
 import { RunCreate } from "./runs.js";
 
 const CronFields = {
   schedule: Type.String({ minLength: 1 }),
   timezone: Type.Optional(Type.String()),
-  end_time: Type.Optional(Type.String({ format: "date-time" })),
+  end_time: Type.Optional(Nullable(Type.String({ format: "date-time", description: "When the cron stops; null (on an update) clears it" }))),
   on_run_completed: Type.Optional(StringEnum(["delete", "keep"] as const)),
   enabled: Type.Optional(Type.Boolean()),
 };

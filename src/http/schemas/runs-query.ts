@@ -8,6 +8,7 @@ export const RunListQuery = Type.Object({
   limit: Type.Optional(Limit),
   offset: Type.Optional(Offset),
   status: Type.Optional(RunStatus),
+  select: Type.Optional(Type.Array(Type.String(), { description: "Fields to return (repeat the parameter); all when not given" })),
 });
 
 export const CancelQuery = Type.Object({

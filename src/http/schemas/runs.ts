@@ -48,6 +48,12 @@ export const RunCreate = Type.Object({
   after_seconds: Type.Optional(Type.Number({ minimum: 0 })),
   webhook: Type.Optional(Type.String()),
   feedback_keys: Type.Optional(Type.Array(Type.String())),
+  durability: Type.Optional(
+    StringEnum(["sync", "async", "exit"] as const, {
+      description: "When checkpoints are written: before each next step (sync), alongside it (async, the default), or only when the run ends (exit)",
+    }),
+  ),
+  checkpoint_during: Type.Optional(Type.Boolean({ deprecated: true, description: "Older spelling of durability: false is exit, true is async" })),
 });
 
 export const RunIdOnly = Type.Object({ run_id: Uuid });

@@ -1,5 +1,5 @@
 import Type from "typebox";
-import { JsonObject, SearchFilter } from "./common.js";
+import { JsonObject, Nullable, SearchFilter } from "./common.js";
 
 const Namespace = Type.Array(Type.String());
 
@@ -23,13 +23,14 @@ export const StoreDelete = Type.Object({
   key: Type.String({ minLength: 1 }),
 });
 
+// null is "not given" here, as the Platform's API and the SDKs' types allow.
 export const StoreSearch = Type.Object({
-  namespace_prefix: Type.Optional(Namespace),
-  filter: Type.Optional(SearchFilter),
+  namespace_prefix: Type.Optional(Nullable(Namespace)),
+  filter: Type.Optional(Nullable(SearchFilter)),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 10 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-  query: Type.Optional(Type.String()),
-  refresh_ttl: Type.Optional(Type.Boolean()),
+  query: Type.Optional(Nullable(Type.String())),
+  refresh_ttl: Type.Optional(Nullable(Type.Boolean())),
 });
 
 export const StoreNamespaces = Type.Object({

@@ -13,14 +13,36 @@ const Superstep = Type.Object({
   ),
 });
 
+const TtlStrategy = StringEnum(["delete", "keep_latest"] as const, {
+  description: "delete: the thread goes, with its runs and checkpoints; keep_latest: only its latest checkpoints stay",
+});
+
+/** Minutes from now until the sweeper applies the strategy (a bare number: strategy `delete`). */
+const Ttl = Type.Union([
+  Type.Number({ exclusiveMinimum: 0 }),
+  Type.Object({ ttl: Type.Number({ exclusiveMinimum: 0 }), strategy: Type.Optional(TtlStrategy) }),
+]);
+
 export const ThreadCreate = Type.Object({
   thread_id: Type.Optional(Uuid),
   metadata: Type.Optional(Metadata),
   if_exists: Type.Optional(IfExists),
   supersteps: Type.Optional(Type.Array(Superstep)),
+  ttl: Type.Optional(Ttl),
 });
 
-export const ThreadPatch = Type.Object({ metadata: Type.Optional(Metadata) });
+export const ThreadPatch = Type.Object({ metadata: Type.Optional(Metadata), ttl: Type.Optional(Ttl) });
+
+export const ThreadGetQuery = Type.Object({
+  include: Type.Optional(
+    Type.Union([Type.String(), Type.Array(Type.String())], { description: "Extra fields, comma-separated or repeated: ttl" }),
+  ),
+});
+
+export const ThreadPrune = Type.Object({
+  thread_ids: Type.Array(Uuid, { maxItems: 1000 }),
+  strategy: Type.Optional(TtlStrategy),
+});
 
 export const ThreadSearch = Type.Object({
   metadata: Type.Optional(SearchFilter),
@@ -29,9 +51,15 @@ export const ThreadSearch = Type.Object({
   values: Type.Optional(SearchFilter),
   limit: Type.Optional(Limit),
   offset: Type.Optional(Offset),
-  sort_by: Type.Optional(StringEnum(["thread_id", "status", "created_at", "updated_at"] as const)),
+  sort_by: Type.Optional(StringEnum(["thread_id", "status", "created_at", "updated_at", "state_updated_at"] as const)),
   sort_order: Type.Optional(StringEnum(["asc", "desc"] as const)),
   select: Type.Optional(Type.Array(Type.String())),
+  extract: Type.Optional(
+    Type.Record(Type.String(), Type.String(), {
+      maxProperties: 10,
+      description: 'Values to return as `extracted`, by alias: paths such as "values.messages[-1]" (from values, metadata, config or interrupts)',
+    }),
+  ),
 });
 
 export const ThreadCount = Type.Object({

@@ -148,6 +148,17 @@ const MIGRATIONS: string[] = [
     INSERT INTO thread_meta SELECT NEW.thread_id, key, ${SCALAR_JSON} FROM json_each(NEW.metadata) WHERE type NOT IN ('object', 'array');
   END;
   `,
+  // When a thread's state last changed (threads made before this version take their last update,
+  // the closest thing known), and a thread's time-to-live.
+  `
+  ALTER TABLE threads ADD COLUMN state_updated_at TEXT;
+  UPDATE threads SET state_updated_at = updated_at;
+  CREATE INDEX threads_state_updated ON threads(state_updated_at);
+  ALTER TABLE threads ADD COLUMN ttl_strategy TEXT;
+  ALTER TABLE threads ADD COLUMN ttl_minutes REAL;
+  ALTER TABLE threads ADD COLUMN expires_at TEXT;
+  CREATE INDEX threads_expires ON threads(expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];
 
 export function openDatabase(file: string, options: { fsync?: boolean } = {}): Db {

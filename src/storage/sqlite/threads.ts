@@ -1,4 +1,18 @@
-import type { IfExists, Metadata, MetadataFilter, Page, PutResult, Thread, ThreadRepository, ThreadSearchQuery, ThreadStatus } from "../types.js";
+import type {
+  ExpiredThread,
+  IfExists,
+  Metadata,
+  MetadataFilter,
+  Page,
+  PutResult,
+  Thread,
+  ThreadRepository,
+  ThreadSearchQuery,
+  ThreadStatus,
+  ThreadTtl,
+  ThreadTtlSetting,
+  ThreadTtlStrategy,
+} from "../types.js";
 import type { Db } from "./database.js";
 import type { GroupCommit } from "./group-commit.js";
 import { fromJson, toJson } from "./json-columns.js";
@@ -11,11 +25,15 @@ export interface ThreadRow {
   thread_id: string;
   created_at: string;
   updated_at: string;
+  state_updated_at: string;
   metadata: string;
   status: ThreadStatus;
   config: string;
   state_values: string | null;
   interrupts: string | null;
+  ttl_strategy: ThreadTtlStrategy | null;
+  ttl_minutes: number | null;
+  expires_at: string | null;
 }
 
 export function toThread(row: ThreadRow): Thread {
@@ -23,6 +41,7 @@ export function toThread(row: ThreadRow): Thread {
     thread_id: row.thread_id,
     created_at: row.created_at,
     updated_at: row.updated_at,
+    state_updated_at: row.state_updated_at,
     metadata: fromJson(row.metadata),
     status: row.status,
     config: fromJson(row.config),
@@ -34,9 +53,14 @@ export function toThread(row: ThreadRow): Thread {
 }
 
 const META_INDEX: MetadataIndex = { table: "thread_meta", idColumn: "thread_id", ownerColumn: "threads.thread_id" };
-const SORT_COLUMNS = new Set(["thread_id", "status", "created_at", "updated_at"]);
+const SORT_COLUMNS = new Set(["thread_id", "status", "created_at", "updated_at", "state_updated_at"]);
 /** Tables holding a thread's rows, deleted with it. */
 const THREAD_TABLES = ["runs", "checkpoints", "writes"] as const;
+
+/** When a TTL set at `now` runs out. */
+function expiryOf(ttl: ThreadTtlSetting, now: string): string {
+  return new Date(Date.parse(now) + ttl.minutes * 60_000).toISOString();
+}
 
 export class SqliteThreads implements ThreadRepository {
   private readonly insert;
@@ -49,19 +73,32 @@ export class SqliteThreads implements ThreadRepository {
     private readonly group: GroupCommit,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO threads (thread_id, created_at, updated_at, metadata, status, config)
-       VALUES (?, ?, ?, ?, 'idle', '{}') ON CONFLICT(thread_id) DO NOTHING`,
+      `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status, config, ttl_strategy, ttl_minutes, expires_at)
+       VALUES (@id, @now, @now, @now, @metadata, 'idle', '{}', @strategy, @minutes, @expires) ON CONFLICT(thread_id) DO NOTHING`,
     );
     this.byId = db.prepare<[string], ThreadRow>(`SELECT * FROM threads WHERE thread_id = ?`);
     this.exists = db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM threads WHERE thread_id = ?`);
+    // The state's time moves only when the state does (a status change alone is not one).
     this.updateState = db.prepare(
-      `UPDATE threads SET status = ?, state_values = ?, interrupts = ?, updated_at = ? WHERE thread_id = ?`,
+      `UPDATE threads SET status = @status, updated_at = @now,
+         state_updated_at = CASE WHEN state_values IS @values AND interrupts IS @interrupts THEN state_updated_at ELSE @now END,
+         state_values = @values, interrupts = @interrupts
+       WHERE thread_id = @id`,
     );
   }
 
   /** Synchronous core, shared with the run repository's transaction. */
-  createSync(thread: { thread_id: string; metadata: Metadata }, now: string): boolean {
-    return this.insert.run(thread.thread_id, now, now, toJson(thread.metadata)).changes > 0;
+  createSync(thread: { thread_id: string; metadata: Metadata; ttl?: ThreadTtlSetting }, now: string): boolean {
+    return (
+      this.insert.run({
+        id: thread.thread_id,
+        now,
+        metadata: toJson(thread.metadata),
+        strategy: thread.ttl?.strategy ?? null,
+        minutes: thread.ttl?.minutes ?? null,
+        expires: thread.ttl ? expiryOf(thread.ttl, now) : null,
+      }).changes > 0
+    );
   }
 
   getSync(threadId: string, filter?: MetadataFilter): Thread | null {
@@ -77,7 +114,7 @@ export class SqliteThreads implements ThreadRepository {
   }
 
   async create(
-    thread: { thread_id: string; metadata: Metadata },
+    thread: { thread_id: string; metadata: Metadata; ttl?: ThreadTtlSetting },
     ifExists: IfExists,
     filter?: MetadataFilter,
   ): Promise<PutResult<Thread>> {
@@ -94,15 +131,27 @@ export class SqliteThreads implements ThreadRepository {
     return this.getSync(threadId, filter);
   }
 
-  async update(threadId: string, patch: { metadata: Metadata }, filter?: MetadataFilter): Promise<Thread | null> {
+  async update(threadId: string, patch: { metadata?: Metadata; ttl?: ThreadTtlSetting }, filter?: MetadataFilter): Promise<Thread | null> {
     return this.group.write(() => {
       const current = this.getSync(threadId, filter);
       if (!current) return null;
+      const now = new Date().toISOString();
       this.db
         .prepare(`UPDATE threads SET metadata = ?, updated_at = ? WHERE thread_id = ?`)
-        .run(toJson({ ...current.metadata, ...patch.metadata }), new Date().toISOString(), threadId);
+        .run(toJson({ ...current.metadata, ...patch.metadata }), now, threadId);
+      if (patch.ttl) {
+        this.db
+          .prepare(`UPDATE threads SET ttl_strategy = ?, ttl_minutes = ?, expires_at = ? WHERE thread_id = ?`)
+          .run(patch.ttl.strategy, patch.ttl.minutes, expiryOf(patch.ttl, now), threadId);
+      }
       return this.getSync(threadId);
     });
+  }
+
+  async getTtl(threadId: string): Promise<ThreadTtl | null> {
+    const row = this.byId.get(threadId);
+    if (!row?.ttl_strategy || row.expires_at == null) return null;
+    return { strategy: row.ttl_strategy, ttl_minutes: row.ttl_minutes!, expires_at: row.expires_at };
   }
 
   async setState(threadId: string, update: ThreadStateUpdate): Promise<void> {
@@ -111,13 +160,13 @@ export class SqliteThreads implements ThreadRepository {
 
   /** Synchronous core, shared with the run repository's transaction. */
   setStateSync(threadId: string, update: ThreadStateUpdate): void {
-    this.updateState.run(
-      update.status,
-      update.values === undefined ? null : toJson(update.values),
-      update.interrupts === undefined ? null : toJson(update.interrupts),
-      new Date().toISOString(),
-      threadId,
-    );
+    this.updateState.run({
+      status: update.status,
+      values: update.values === undefined ? null : toJson(update.values),
+      interrupts: update.interrupts === undefined ? null : toJson(update.interrupts),
+      now: new Date().toISOString(),
+      id: threadId,
+    });
   }
 
   async delete(threadId: string, filter?: MetadataFilter): Promise<boolean> {
@@ -131,6 +180,51 @@ export class SqliteThreads implements ThreadRepository {
   deleteSync(threadId: string): boolean {
     for (const table of THREAD_TABLES) this.db.prepare(`DELETE FROM ${table} WHERE thread_id = ?`).run(threadId);
     return this.db.prepare(`DELETE FROM threads WHERE thread_id = ?`).run(threadId).changes > 0;
+  }
+
+  async pruneCheckpoints(threadId: string, filter?: MetadataFilter): Promise<boolean> {
+    return this.group.write(() => {
+      if (!this.getSync(threadId, filter)) return false;
+      this.pruneCheckpointsSync(threadId);
+      return true;
+    });
+  }
+
+  /** Checkpoint ids are time-ordered: the newest of each namespace is its greatest id. */
+  private pruneCheckpointsSync(threadId: string): void {
+    const latest = `(SELECT checkpoint_ns, max(checkpoint_id) FROM checkpoints WHERE thread_id = @id GROUP BY checkpoint_ns)`;
+    for (const table of ["writes", "checkpoints"]) {
+      this.db.prepare(`DELETE FROM ${table} WHERE thread_id = @id AND (checkpoint_ns, checkpoint_id) NOT IN ${latest}`).run({ id: threadId });
+    }
+  }
+
+  async expired(now: Date, limit: number): Promise<ExpiredThread[]> {
+    return this.db
+      .prepare<[string, number], ExpiredThread>(
+        `SELECT thread_id, ttl_strategy AS strategy FROM threads WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`,
+      )
+      .all(now.toISOString(), limit);
+  }
+
+  async nextExpiry(): Promise<Date | null> {
+    const row = this.db.prepare<[], { at: string | null }>(`SELECT min(expires_at) AS at FROM threads`).get();
+    return row?.at ? new Date(row.at) : null;
+  }
+
+  async sweep(threadId: string, now: Date): Promise<"deleted" | "pruned" | null> {
+    const stamp = now.toISOString();
+    return this.group.write(() => {
+      const row = this.byId.get(threadId);
+      if (!row || row.expires_at == null || row.expires_at > stamp) return null;
+      if (row.ttl_strategy !== "keep_latest") {
+        this.deleteSync(threadId);
+        return "deleted";
+      }
+      this.pruneCheckpointsSync(threadId);
+      const next = expiryOf({ strategy: "keep_latest", minutes: row.ttl_minutes ?? 0 }, stamp);
+      this.db.prepare(`UPDATE threads SET expires_at = ? WHERE thread_id = ?`).run(next, threadId);
+      return "pruned";
+    });
   }
 
   /** Whether the thread exists, without reading it. */
@@ -197,10 +291,10 @@ export class SqliteThreads implements ThreadRepository {
       const now = new Date().toISOString();
       this.db
         .prepare(
-          `INSERT INTO threads (thread_id, created_at, updated_at, metadata, status, config, state_values, interrupts)
-           SELECT ?, ?, ?, ?, 'idle', config, state_values, interrupts FROM threads WHERE thread_id = ?`,
+          `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status, config, state_values, interrupts)
+           SELECT ?, ?, ?, ?, ?, 'idle', config, state_values, interrupts FROM threads WHERE thread_id = ?`,
         )
-        .run(target.thread_id, now, now, toJson(target.metadata), sourceId);
+        .run(target.thread_id, now, now, now, toJson(target.metadata), sourceId);
       this.db
         .prepare(
           `INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)

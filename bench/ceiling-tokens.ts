@@ -1,0 +1,34 @@
+// Ceiling for token streaming: the bench's token graph streamed in-process in a loop, in LangGraph's
+// "messages" mode, with the same SQLite checkpointer and settings as the server, on a fresh thread
+// per run. Counts every chunk and checks the text. Prints chunks/s as JSON.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import Database from "better-sqlite3";
+import { ANSWER, graph } from "./tokens-graph.js";
+
+const seconds = Number(process.argv[2] ?? 5);
+const dir = mkdtempSync(path.join(os.tmpdir(), "agent-server-tokens-"));
+const db = new Database(path.join(dir, "tokens.db"));
+db.pragma("journal_mode = WAL");
+db.pragma("synchronous = NORMAL");
+const bound = Object.assign(Object.create(Object.getPrototypeOf(graph)), graph, { checkpointer: new SqliteSaver(db) });
+let runs = 0;
+let chunks = 0;
+const end = Date.now() + seconds * 1000;
+const started = performance.now();
+while (Date.now() < end) {
+  let text = "";
+  const stream = await bound.stream({ messages: [{ role: "user", content: "Hello!" }] }, { configurable: { thread_id: `t${runs}` }, streamMode: "messages" });
+  for await (const [chunk] of stream) {
+    text += (chunk as { content: string }).content;
+    chunks++;
+  }
+  if (text !== ANSWER) throw new Error(`wrong answer: ${text.length} characters`);
+  runs++;
+}
+const ms = performance.now() - started;
+process.stdout.write(JSON.stringify({ runs, chunks, ms, chunksPerSecond: (chunks * 1000) / ms }) + "\n");
+db.close();
+rmSync(dir, { recursive: true, force: true });
