@@ -25,6 +25,7 @@ import { corsDelegator, privateNetworkHook, socketCookieRule } from "./cors.js";
 import { isCustomRoute, isFrontApp, mountCustomApp, type CustomApp, type RunAs } from "./custom-app.js";
 import { FrontApp } from "./front-app.js";
 import { errorBody, handleError } from "./errors.js";
+import { LazyValidators } from "./lazy-validators.js";
 import type { InProcessRequests } from "./in-process.js";
 import { parseJsonBody } from "./json-body.js";
 import { isPublicRequest, PUBLIC_ROUTE } from "./public-routes.js";
@@ -42,6 +43,8 @@ import { uiRoutes } from "./routes/ui.js";
 declare module "fastify" {
   interface FastifyInstance {
     registeredRoutes: Array<{ method: string; url: string }>;
+    /** The routes' validators, compiled on first use; `compileAll()` for tests. */
+    validators: LazyValidators;
   }
   interface FastifyRequest {
     /** Who is calling; `null` when the project has no auth module (or for public routes). */
@@ -93,8 +96,11 @@ export interface AppDeps {
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
+  const validators = new LazyValidators();
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    // Each route's validator is compiled by its first request, not at start-up (lazy-validators.ts).
+    schemaController: { compilersFactory: { buildValidator: validators.buildValidator as never } },
     bodyLimit: deps.bodyLimit,
     // One line per request is written by the onResponse hook below, not Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -112,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Every route as registered, so a test can prove none is left unauthenticated.
   const routes: Array<{ method: string; url: string }> = [];
   app.decorate("registeredRoutes", routes);
+  app.decorate("validators", validators);
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });

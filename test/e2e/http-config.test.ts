@@ -34,6 +34,18 @@ describe("/openapi.json", () => {
     expect(spec.security).toEqual([{ BearerAuth: [] }]);
   });
 
+  it("compiles every route's request schema (validators are otherwise built by their first request)", async () => {
+    // This file's server has the store routes off: compile the full route table's.
+    const full = await startTestServer();
+    try {
+      const compiled = full.app.validators.compileAll();
+      expect(compiled).toBeGreaterThan(50);
+      expect(full.app.validators.compileAll()).toBe(0);
+    } finally {
+      await full.close();
+    }
+  });
+
   it("serves the interactive reference at /docs without a token", async () => {
     const res = await fetch(`${server.url}/docs/`);
     expect(res.status).toBe(200);
