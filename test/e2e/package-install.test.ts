@@ -20,7 +20,9 @@ function installedVersion(name: string): string {
 }
 
 it("installs from a packed tarball and serves a user's project with npx agent-server dev", { timeout: 600_000 }, async () => {
-  const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", tmp], { cwd: REPO_ROOT, encoding: "utf8" });
+  // dist/ is built by `npm test` before the tests run: packing must not rebuild it under the
+  // feet of the other test files that start the CLI from it (`prepare` would).
+  const packed = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", tmp], { cwd: REPO_ROOT, encoding: "utf8" });
   const tarball = path.join(tmp, packed.trim().split("\n").at(-1)!);
 
   const project = path.join(tmp, "my-agent");

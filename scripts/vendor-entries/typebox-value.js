@@ -1,0 +1,2 @@
+export { default } from "typebox/value";
+export * from "typebox/value";

@@ -1,0 +1,2 @@
+export { default } from "typebox";
+export * from "typebox";
