@@ -49,8 +49,10 @@ export class PostgresRuns implements RunRepository {
   constructor(private readonly pool: Database) {}
 
   async create(input: CreateRunInput): Promise<CreateRunResult> {
-    const { run, internal } = input;
+    const { internal } = input;
+    const calledAt = Date.now();
     return this.pool.transaction(async (db): Promise<CreateRunResult> => {
+      let run = input.run;
       const now = run.created_at;
       const created = input.createThreadWith
         ? await db.query(
@@ -69,6 +71,15 @@ export class PostgresRuns implements RunRepository {
       if (!locked.rowCount) return { kind: "thread_missing" };
       const inflight = (await db.query<RunRow>(`SELECT * FROM runs WHERE thread_id = $1 AND ${INFLIGHT} ORDER BY created_at, seq`, [run.thread_id])).rows.map(toRun);
       if (run.multitask_strategy === "reject" && inflight.length > 0) return { kind: "busy", inflight };
+      // Creations on one thread are ordered by its lock, which concurrent requests (on any
+      // instance) may reach in another order than they read the clock. A run admitted after
+      // another sorts after it ("the latest run" is the one that saw the others in flight):
+      // stamped just after the latest in-flight run that is not delayed, if that one is later.
+      const latest = Math.max(...inflight.map((r) => Date.parse(r.created_at)).filter((t) => t <= calledAt + 1_000));
+      if (latest >= Date.parse(run.created_at)) {
+        const createdAt = new Date(latest + 1).toISOString();
+        run = { ...run, created_at: createdAt, updated_at: createdAt };
+      }
       // The insert, the thread's update and the signal to every instance that there is a run to
       // claim (sent as the transaction commits), in one statement.
       await db.query(
@@ -92,7 +103,7 @@ export class PostgresRuns implements RunRepository {
           toJsonb(input.threadMetadata),
           toJsonb(input.threadConfig),
           RUNS_CHANNEL,
-          now,
+          run.created_at,
         ],
       );
       return { kind: "created", run, inflight };
