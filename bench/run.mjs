@@ -4,7 +4,8 @@
 // checks every response (a wrong answer is an error, not throughput), and prints one table plus
 // bench/results.json. Flags: --smoke (1 s per scenario, small data: what `npm test` runs),
 // --vs-reference (also runs the LangGraph reference dev server, alternating, and prints ratios),
-// --only <substring> (scenarios whose name contains it).
+// --only <substring> (scenarios whose name contains it), --postgres (every scenario also on the
+// PostgreSQL backend, beside SQLite, and runs/s with one and two instances on one database).
 import autocannon from "autocannon";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +13,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
+import { benchDatabase, instancesScenario } from "./postgres.mjs";
+import { fmt, printTable } from "./table.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -19,6 +22,7 @@ const args = process.argv.slice(2);
 const smoke = args.includes("--smoke");
 const vsReference = args.includes("--vs-reference");
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const postgres = args.includes("--postgres");
 const DURATION = smoke ? 1 : 5;
 /** Rounds of the alternated comparisons (auth on/off, GET /ok against bare Fastify). */
 const AUTH_ROUNDS = smoke ? 1 : 5;
@@ -278,11 +282,13 @@ function scenarios(ctx) {
       {
         name: `stateless /runs/wait, ${clients} client${clients > 1 ? "s" : ""}`,
         ceiling: "engine",
+        alternate: true,
         run: (s) => loop(s, clients, async () => echoed((await post(s, "/runs/wait", { assistant_id: "agent", input: HELLO })).text)),
       },
       {
         name: `threaded /runs/wait, ${clients} client${clients > 1 ? "s" : ""}`,
         ceiling: "engine",
+        alternate: true,
         // A fresh thread per run (created outside the timed call), so the state does not grow
         // from run to run: the same work as the engine loop's.
         run: (s) =>
@@ -330,15 +336,14 @@ function scenarios(ctx) {
 
 // ---------- main ----------
 
-function fmt(n, digits = 1) {
-  return n === null || n === undefined || Number.isNaN(n) ? "—" : Number(n).toFixed(digits);
-}
 
 async function main() {
   const startedAt = new Date();
   const servers = [];
   const results = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, date: startedAt.toISOString(), smoke, scenarios: [], ceilings: {}, memory: {} };
   const dataDirs = [];
+  let pgServer;
+  let pgDatabase;
   const freshFixture = (name) => {
     // A copy of the fixture, so every bench starts from an empty database.
     const dir = mkdtempSync(path.join(here, `.tmp-${name}-`));
@@ -356,6 +361,13 @@ async function main() {
     servers.push(noauth);
     const fastify = await startServer("fastify", process.execPath, [path.join(here, "ceiling-fastify.mjs")]);
     servers.push(fastify);
+    if (postgres) {
+      pgDatabase = await benchDatabase();
+      const bin = path.join(root, "bin/agent-server.js");
+      pgServer = await startServer("postgres", process.execPath, [bin, "dev", "--no-browser", "--no-reload", "--port", "0", "--config", freshFixture("fixture"), "--database-url", pgDatabase.url]);
+      servers.push(pgServer);
+      results.startup.postgres = pgServer.startupMs;
+    }
     let reference;
     if (vsReference) {
       const port = await freePort();
@@ -369,7 +381,7 @@ async function main() {
     }
 
     const ctx = { thread: {} };
-    const targets = [ours, ...(reference ? [reference] : [])];
+    const targets = [ours, ...(reference ? [reference] : []), ...(pgServer ? [pgServer] : [])];
     // The server without auth gets the same data, so "auth on/off" compares only the auth.
     for (const s of [...targets, noauth]) {
       ctx.thread[s.name] = await createThread(s, { bench: "get" });
@@ -393,51 +405,54 @@ async function main() {
         continue;
       }
       const row = { name: scenario.name };
-      row.ours = await scenario.run(ours);
+      if (scenario.alternate && pgServer) {
+        // SQLite and Postgres in alternation, median of the rounds: the machine's speed drifts.
+        const rounds = { ours: [], postgres: [] };
+        for (let i = 0; i < AUTH_ROUNDS; i++) {
+          rounds.ours.push(await scenario.run(ours));
+          rounds.postgres.push(await scenario.run(pgServer));
+        }
+        row.ours = median(rounds.ours);
+        row.postgres = median(rounds.postgres);
+      } else {
+        row.ours = await scenario.run(ours);
+        if (pgServer) row.postgres = await scenario.run(pgServer);
+      }
       if (reference) row.reference = await scenario.run(reference);
       results.scenarios.push(row);
       process.stderr.write(`  ${scenario.name}: ${fmt(row.ours.rps, 0)} req/s, p50 ${fmt(row.ours.p50)} ms, errors ${row.ours.errors}\n`);
     }
     results.streamAnswer = ctx.streamFull;
+    if (pgServer && (!only || "instances".includes(only))) {
+      // A second instance on the same database: `serve`, as a deployment runs it.
+      const bin = path.join(root, "bin/agent-server.js");
+      const second = await startServer("postgres-2", process.execPath, [bin, "serve", "--host", "127.0.0.1", "--port", "0", "--config", freshFixture("fixture"), "--database-url", pgDatabase.url], { env: { LOG_LEVEL: "info" } });
+      servers.push(second);
+      results.instances = await instancesScenario({
+        instances: [pgServer, second],
+        rounds: AUTH_ROUNDS,
+        clients: 16,
+        loop,
+        post,
+        echoed,
+        body: { assistant_id: "agent", input: HELLO },
+      });
+      process.stderr.write(`  runs/s on one database: 1 instance ${fmt(results.instances.one.rps, 0)}, 2 instances ${fmt(results.instances.all.rps, 0)}\n`);
+    }
     results.ceilings.fastifyOk = ctx.fastifyOk;
   } finally {
     for (const s of servers) s.stop();
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
+    // The servers are told to stop; give them a moment to let go of the database.
+    if (pgDatabase) await new Promise((r) => setTimeout(r, 500)).then(() => pgDatabase.drop());
   }
-  printTable(results);
+  printTable(results, { vsReference, postgres, big: BIG, smoke });
   writeFileSync(path.join(here, "results.json"), JSON.stringify(results, null, 2));
-  const errors = results.scenarios.reduce((n, r) => n + r.ours.errors, 0);
+  const errors = results.scenarios.reduce((n, r) => n + r.ours.errors + (r.postgres?.errors ?? 0), 0) + (results.instances ? results.instances.one.errors + results.instances.all.errors : 0);
   if (errors > 0) {
     process.stderr.write(`\n${errors} wrong or failed responses\n`);
     process.exitCode = 1;
   }
-}
-
-function printTable(results) {
-  const by = (name) => results.scenarios.find((r) => r.name === name)?.ours;
-  const engineRps = results.ceilings.engine?.runsPerSecond;
-  const fastifyRps = results.ceilings.fastifyOk?.rps;
-  const rows = [["scenario", "req/s", "p50 ms", "p99 ms", "errors", "cpu ms/req", "vs ceiling", ...(vsReference ? ["ref req/s", "ref p50", "ratio"] : [])]];
-  for (const r of results.scenarios) {
-    let ceiling = "";
-    if (r.name === "GET /ok" && fastifyRps) ceiling = `${fmt(r.ours.rps / fastifyRps, 2)} of bare Fastify`;
-    if (r.name.includes("/runs/wait") && engineRps) ceiling = `${fmt(r.ours.rps / engineRps, 2)} of engine loop`;
-    if (r.name.startsWith("auth off") && by("auth on: GET thread")) ceiling = `auth on/off ${fmt(by("auth on: GET thread").rps / r.ours.rps, 2)}`;
-    if (r.name.startsWith("/runs/stream") && r.ours.note) ceiling = r.ours.note;
-    const ref = r.reference;
-    const ratio = ref ? (r.ours.rps && ref.rps ? `${fmt(r.ours.rps / ref.rps, 1)}x req/s` : `${fmt(ref.p50 / r.ours.p50, 1)}x faster p50`) : "";
-    rows.push([r.name, fmt(r.ours.rps, 0), fmt(r.ours.p50), fmt(r.ours.p99), String(r.ours.errors), fmt(r.ours.cpuPerReq, 2), ceiling, ...(vsReference ? [fmt(ref?.rps, 0), fmt(ref?.p50), ratio] : [])]);
-  }
-  rows.push(["start-up to first 200 (ms)", fmt(results.startup.ours, 0), "", "", "", "", "", ...(vsReference ? [fmt(results.startup.reference, 0), "", `${fmt(results.startup.reference / results.startup.ours, 1)}x faster`] : [])]);
-  rows.push(["RSS idle (MB)", fmt(results.memory.idleMb, 0), "", "", "", "", "", ...(vsReference ? [fmt(results.memory.referenceIdleMb, 0), "", ""] : [])]);
-  rows.push([`RSS after ${BIG} threads (MB)`, fmt(results.memory.afterThreadsMb, 0), "", "", "", "", "", ...(vsReference ? [fmt(results.memory.referenceAfterThreadsMb, 0), "", ""] : [])]);
-  rows.push(["ceiling: bare Fastify GET /ok", fmt(fastifyRps, 0), fmt(results.ceilings.fastifyOk?.p50), fmt(results.ceilings.fastifyOk?.p99), "", "", ""]);
-  rows.push(["ceiling: engine loop (runs/s)", fmt(engineRps, 0), fmt(results.ceilings.engine?.msPerRun), "", "", "", ""]);
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? "").length)));
-  const line = (r) => "| " + r.map((c, i) => String(c ?? "").padEnd(widths[i])).join(" | ") + " |";
-  process.stdout.write(`\nagent-server bench — ${results.date}, ${results.machine.cpus} cores, Node ${results.machine.node}${smoke ? " (smoke)" : ""}\n\n`);
-  process.stdout.write(line(rows[0]) + "\n| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |\n");
-  for (const r of rows.slice(1)) process.stdout.write(line(r) + "\n");
 }
 
 await main();

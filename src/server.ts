@@ -26,7 +26,9 @@ import { buildApp, type App } from "./http/app.js";
 import { studioOriginMatcher } from "./http/cors.js";
 import { InProcessRequests } from "./http/in-process.js";
 import { createLogger } from "./logging.js";
+import { PeriodicTasks } from "./periodic-tasks.js";
 import { RunBroker } from "./runs/broker.js";
+import { SharedEventLog } from "./runs/shared-event-log.js";
 import { headerFilter } from "./runs/configurable-headers.js";
 import { RunService } from "./runs/service.js";
 import { ThreadFeed } from "./runs/thread-feed.js";
@@ -60,8 +62,18 @@ export interface ServerOptions {
    * in-memory database across reloads).
    */
   storage?: "sqlite" | "memory" | Storage;
+  /**
+   * A PostgreSQL URL (`postgres://user:password@host:5432/db`): data lives there instead, and any
+   * number of servers may share it. The schema is brought up to date at start.
+   */
+  databaseUrl?: string;
   /** How many runs execute at once. Default 10. */
   nJobsPerWorker?: number;
+  /**
+   * How long a run claimed by an instance stays claimed without that instance renewing it (ms):
+   * after an instance dies, its runs are resumed by another this long after. Default 30 s.
+   */
+  leaseMs?: number;
   /** A run executing longer than this (ms) is stopped and ends `timeout`. Default: no limit. */
   runTimeoutMs?: number;
   /** A pino logger, or a log level for the default one. Default: LOG_LEVEL or "info". */
@@ -150,16 +162,27 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
 
   const ownsStorage = typeof options.storage !== "object";
   const storage =
-    typeof options.storage === "object" ? options.storage : openStorage(options.storage ?? "sqlite", config, logger, options.fsync ?? false);
+    typeof options.storage === "object"
+      ? options.storage
+      : await openStorage({ kind: options.storage ?? "sqlite", databaseUrl: options.databaseUrl, fsync: options.fsync ?? false }, config, logger);
   try {
-    const broker = new RunBroker(options.streamRetainMs);
+    const broker = new RunBroker(
+      options.streamRetainMs,
+      undefined,
+      undefined,
+      storage.events ? new SharedEventLog(storage.events, storage.signals, logger) : undefined,
+    );
     const dev = (options.mode ?? "dev") === "dev";
     const access = new AccessGuard(storage, new Authorizer(authModule?.handlers ?? {}, logger), graphs);
     const studio: StudioPolicy | null =
       dev && !config.auth?.disableStudioAuth ? { isStudioOrigin: studioOriginMatcher(options.studioOrigins ?? []) } : null;
     const authenticator = new Authenticator(authModule, { studio, logger });
     const webhooks = new WebhookSender(logger, config.webhookPolicy);
-    const worker = new WorkerPool(storage, graphs, broker, logger, options.nJobsPerWorker ?? 10, webhooks, options.runTimeoutMs);
+    const worker = new WorkerPool(storage, graphs, broker, logger, webhooks, {
+      concurrency: options.nJobsPerWorker ?? 10,
+      runTimeoutMs: options.runTimeoutMs,
+      leaseMs: options.leaseMs,
+    });
     // Types are analysed on the first schema request, cached on disk beside a durable database.
     const typeSchemas = new TypeSchemaAnalyzer({
       cacheFile: storage.location !== ":memory:" ? path.join(config.projectDir, DATA_DIR_NAME, "schema-cache.json") : undefined,
@@ -223,7 +246,7 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
     await worker.start();
     scheduler.start();
     sweeper.start();
-    const storeSweeper = startStoreSweeper(storage, config, logger);
+    const periodic = startPeriodicTasks(storage, config, logger);
     let closed: Promise<void> | undefined;
     return {
       url,
@@ -237,16 +260,17 @@ async function start(options: ServerOptions, config: ProjectConfig, logger: Logg
       stats: () => ({ bufferedRuns: broker.size, activeRuns: worker.activeCount, typeAnalyses: typeSchemas.analyses }),
       close(closeOptions = {}) {
         closed ??= (async () => {
-          clearInterval(storeSweeper);
+          periodic.stop();
           scheduler.stop();
           sweeper.stop();
           // Stop taking connections, let running runs finish within the grace period (the rest
-          // stay `running` in storage and resume on the next start), then close the rest.
+          // go back to the queue and resume from their last checkpoint), then close the rest.
           app.server.close();
           await worker.stop(closeOptions.graceMs ?? 0);
           // Thread streams stay open between runs: they end here, cut so their clients reconnect.
           feed.close();
           protocol.close();
+          broker.close();
           await webhooks.drain();
           await typeSchemas.close();
           await app.close();
@@ -268,23 +292,51 @@ function apiUrl(host: string, port: number, mountPrefix: string): string {
   return `http://${urlHost}:${port}${mountPrefix}`;
 }
 
-/** Expired store items are invisible at once; the sweeper removes them from disk now and then. */
-function startStoreSweeper(storage: Storage, config: ProjectConfig, logger: Logger): NodeJS.Timeout {
-  const sweep = () =>
-    storage.store.sweepExpired().then(
-      (n) => n && logger.debug(`store: removed ${n} expired items`),
-      (err) => logger.warn({ err }, "store sweep failed"),
-    );
-  void sweep();
-  const timer = setInterval(sweep, config.storeTtl.sweepMinutes * 60_000);
-  timer.unref();
-  return timer;
+/** How long a finished run's events stay in a shared database, for readers resuming with Last-Event-ID. */
+const RUN_EVENTS_RETAIN_MS = 60 * 60_000;
+
+/**
+ * Expired store items are invisible at once; a sweep removes them now and then. Events of runs
+ * long finished are dropped from a shared database. Each runs once per interval, on one instance.
+ */
+function startPeriodicTasks(storage: Storage, config: ProjectConfig, logger: Logger): PeriodicTasks {
+  const tasks = new PeriodicTasks(storage, logger);
+  tasks.schedule({
+    name: "store-ttl-sweep",
+    intervalMs: config.storeTtl.sweepMinutes * 60_000,
+    run: async () => {
+      const n = await storage.store.sweepExpired();
+      if (n) logger.debug(`store: removed ${n} expired items`);
+    },
+  });
+  const events = storage.events;
+  if (events) {
+    tasks.schedule({ name: "run-events-sweep", intervalMs: 10 * 60_000, run: () => events.sweep(new Date(Date.now() - RUN_EVENTS_RETAIN_MS)) });
+  }
+  return tasks;
 }
 
-/** The project's storage: the SQLite file under `<project>/.agent-server/`, or an in-memory one. */
-export function openStorage(kind: "sqlite" | "memory", config: ProjectConfig, logger: Logger, fsync: boolean): Storage {
-  const options = { storeTtl: config.storeTtl, fsync };
-  if (kind === "memory") return openSqliteStorage(":memory:", options);
+/** Where a server keeps its data: a PostgreSQL database when a URL is given, else SQLite. */
+export interface StorageChoice {
+  kind: "sqlite" | "memory";
+  databaseUrl?: string;
+  fsync: boolean;
+}
+
+/**
+ * The project's storage: the PostgreSQL database at `databaseUrl`, or the SQLite file under
+ * `<project>/.agent-server/`, or an in-memory one.
+ */
+export async function openStorage(choice: StorageChoice, config: ProjectConfig, logger: Logger): Promise<Storage> {
+  const storeTtl = config.storeTtl;
+  if (choice.databaseUrl) {
+    if (choice.kind === "memory") throw new ConfigError("a database URL and in-memory storage exclude each other; choose one");
+    // Loaded only when used: SQLite users do not pay for pg and LangGraph's Postgres saver.
+    const { openPostgresStorage } = await import("./storage/postgres/index.js");
+    return openPostgresStorage(choice.databaseUrl, { storeTtl });
+  }
+  const options = { storeTtl, fsync: choice.fsync };
+  if (choice.kind === "memory") return openSqliteStorage(":memory:", options);
   const dir = path.join(config.projectDir, DATA_DIR_NAME);
   ensureGitignored(config.projectDir, logger);
   return openSqliteStorage(path.join(dir, "agent-server.db"), options);

@@ -10,6 +10,7 @@ import { createLogger } from "../logging.js";
 import { createServer, openStorage, type RunningServer } from "../server.js";
 import type { Storage } from "../storage/types.js";
 import { ReloadSupervisor } from "./reload.js";
+import { stopOnSignals } from "./stop-signals.js";
 
 export interface DevOptions {
   port: number;
@@ -20,6 +21,8 @@ export interface DevOptions {
   console: boolean;
   nJobsPerWorker: number;
   storage: "sqlite" | "memory";
+  /** A PostgreSQL URL: data lives there instead of SQLite. */
+  databaseUrl?: string;
   fsync: boolean;
   shutdownGraceMs: number;
   /** Restart when the project's files change. */
@@ -39,7 +42,9 @@ export async function runDev(options: DevOptions): Promise<void> {
   const configPath = resolveConfigPath(options.config);
   // Reloads hand one in-memory database from server to server (a file database is simply reopened).
   const sharedStorage: Storage | undefined =
-    options.reload && options.storage === "memory" ? openStorage("memory", loadConfig(configPath), logger, false) : undefined;
+    options.reload && options.storage === "memory" && !options.databaseUrl
+      ? await openStorage({ kind: "memory", fsync: false }, loadConfig(configPath), logger)
+      : undefined;
   let port = options.port;
   const start = async (loader: ModuleLoader): Promise<RunningServer> => {
     const started = await createServer({
@@ -52,6 +57,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       allowTruncate: options.allowTruncate,
       studioOrigins: options.studioOrigins,
       storage: sharedStorage ?? options.storage,
+      databaseUrl: options.databaseUrl,
       fsync: options.fsync,
       logger,
       loader,
@@ -65,7 +71,12 @@ export async function runDev(options: DevOptions): Promise<void> {
   for (const key of server.config.unknownKeys) logger.warn(`langgraph.json: unknown key "${key}" is ignored`);
 
   const studio = `https://smith.langchain.com/studio/?baseUrl=${server.url}`;
-  const data = server.dataLocation === ":memory:" ? "in memory (nothing survives a restart)" : path.relative(process.cwd(), server.dataLocation) || server.dataLocation;
+  const data =
+    server.dataLocation === ":memory:"
+      ? "in memory (nothing survives a restart)"
+      : options.databaseUrl
+        ? server.dataLocation
+        : path.relative(process.cwd(), server.dataLocation) || server.dataLocation;
   process.stdout.write(
     [
       "",
@@ -84,24 +95,10 @@ export async function runDev(options: DevOptions): Promise<void> {
   );
   if (options.browser) openBrowser(server.consoleUrl ?? studio);
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1); // a second signal: leave at once
-    stopping = true;
-    logger.info(`${signal}: shutting down (running runs get up to ${options.shutdownGraceMs / 1000} s; a second signal stops at once)`);
-    const closed = supervisor ? supervisor.close(options.shutdownGraceMs) : server.close({ graceMs: options.shutdownGraceMs });
-    closed
-      .then(() => sharedStorage?.close())
-      .then(
-        () => process.exit(0),
-        (err) => {
-          logger.error({ err }, "shutdown failed");
-          process.exit(1);
-        },
-      );
-  };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  stopOnSignals(logger, options.shutdownGraceMs, async () => {
+    await (supervisor ? supervisor.close(options.shutdownGraceMs) : server.close({ graceMs: options.shutdownGraceMs }));
+    await sharedStorage?.close();
+  });
 }
 
 /** Opens `url` with $BROWSER when set (as other tools do), else the platform's opener. */

@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { createRequire } from "node:module";
 import { ConfigError } from "../errors.js";
 import { runDev } from "./dev.js";
+import { runServe } from "./serve.js";
 
 const require = createRequire(import.meta.url);
 
@@ -37,6 +38,19 @@ interface DevFlags {
   bodyLimit: number;
   allowTruncate?: boolean;
   studioOrigin: string[];
+  databaseUrl?: string;
+}
+
+interface ServeFlags {
+  config: string;
+  host: string;
+  port: number;
+  databaseUrl?: string;
+  workers: number;
+  leaseSeconds: number;
+  shutdownGrace: number;
+  runTimeout?: number;
+  bodyLimit: number;
 }
 
 export function buildProgram(): Command {
@@ -63,6 +77,7 @@ export function buildProgram(): Command {
     .option("--shutdown-grace <seconds>", "on SIGINT/SIGTERM, how long running runs may finish", integer("--shutdown-grace", 0, 86_400), 30)
     .option("--allow-truncate", "serve POST /internal/truncate, which deletes stored data (for integration suites)")
     .option("--studio-origin <origin>", "a browser origin, besides LangGraph Studio's, that may use the Studio bypass (repeatable)", collect, [])
+    .option("--database-url <url>", "keep data in this PostgreSQL database instead of SQLite (default: $DATABASE_URL)")
     .exitOverride()
     .action(async (opts: DevFlags) => {
       await runDev({
@@ -73,6 +88,7 @@ export function buildProgram(): Command {
         console: opts.console,
         nJobsPerWorker: opts.nJobsPerWorker,
         storage: opts.inMemory ? "memory" : "sqlite",
+        databaseUrl: opts.inMemory ? opts.databaseUrl : databaseUrl(opts.databaseUrl),
         fsync: opts.fsync ?? false,
         shutdownGraceMs: opts.shutdownGrace * 1000,
         reload: opts.reload,
@@ -82,7 +98,52 @@ export function buildProgram(): Command {
         studioOrigins: opts.studioOrigin,
       });
     });
+
+  program
+    .command("serve")
+    .description("Run the server in production: JSON logs, no reload, no Studio bypass; several instances may share one PostgreSQL database")
+    .option("-c, --config <path>", "langgraph.json, or the folder holding it", ".")
+    .option("--host <host>", "interface to bind", "0.0.0.0")
+    .option("-p, --port <port>", "port to listen on (0 picks a free one)", integer("--port", 0, 65535), 8000)
+    .option("--database-url <url>", "the PostgreSQL database the instances share (default: $DATABASE_URL; without one, the SQLite file as in dev)")
+    .option("--workers <n>", "how many runs this instance executes at once", integer("--workers", 1, 1000), 10)
+    .option("--lease-seconds <n>", "how long a run claimed by an instance that went silent stays claimed before another takes it over", integer("--lease-seconds", 1, 3600), 30)
+    .option("--shutdown-grace <seconds>", "on SIGTERM/SIGINT, how long running runs may finish before they are handed back to the queue", integer("--shutdown-grace", 0, 86_400), 30)
+    .option("--run-timeout <seconds>", "stop a run that executes longer than this; it ends with status timeout (default: no limit)", integer("--run-timeout", 1, 31_536_000))
+    .option("--body-limit <megabytes>", "largest request body accepted (a larger one is answered 413)", integer("--body-limit", 1, 1024), 10)
+    .exitOverride()
+    .action(async (opts: ServeFlags) => {
+      await runServe({
+        config: opts.config,
+        host: opts.host,
+        port: opts.port,
+        databaseUrl: databaseUrl(opts.databaseUrl),
+        workers: opts.workers,
+        leaseMs: opts.leaseSeconds * 1000,
+        shutdownGraceMs: opts.shutdownGrace * 1000,
+        runTimeoutMs: opts.runTimeout === undefined ? undefined : opts.runTimeout * 1000,
+        bodyLimit: opts.bodyLimit * 1024 * 1024,
+      });
+    });
+
+  program
+    .command("migrate")
+    .description("Create or update the schema of a PostgreSQL database (serve and dev do it at start too)")
+    .option("--database-url <url>", "the PostgreSQL database (default: $DATABASE_URL)")
+    .exitOverride()
+    .action(async (opts: { databaseUrl?: string }) => {
+      const url = databaseUrl(opts.databaseUrl);
+      if (!url) throw new ConfigError("no database: pass --database-url or set DATABASE_URL");
+      const { migratePostgres, redactUrl } = await import("../storage/postgres/index.js");
+      const applied = await migratePostgres(url);
+      process.stdout.write(applied.length ? `applied migrations ${applied.join(", ")} to ${redactUrl(url)}\n` : `${redactUrl(url)} is up to date\n`);
+    });
   return program;
+}
+
+/** The flag's URL, else DATABASE_URL (an empty variable counts as unset). */
+function databaseUrl(flag: string | undefined): string | undefined {
+  return flag ?? (process.env.DATABASE_URL || undefined);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -8,14 +8,14 @@ import { v7 as uuidv7 } from "uuid";
 import type { AccessGuard } from "../auth/access.js";
 import type { AuthContext } from "../auth/authenticate.js";
 import { RunNotFound, ServerStopping, ThreadBusy, ThreadNotFound, Unprocessable } from "../errors.js";
-import type { Assistant, Metadata, MultitaskStrategy, Run, RunKwargs, RunStatus, Storage } from "../storage/types.js";
+import type { Assistant, CancelAction, Metadata, MultitaskStrategy, Run, RunKwargs, RunStatus, Storage } from "../storage/types.js";
 import type { RunBroker, RunEvent } from "./broker.js";
 import { SERVER_CONFIGURABLE_KEYS } from "../graphs/configurable.js";
 import { configurableHeaders, headerFilter } from "./configurable-headers.js";
 import type { ThreadFeed } from "./thread-feed.js";
 import { parseThreadPosition, threadStreamEvents, type ThreadStreamEvent, type ThreadStreamMode } from "./thread-stream.js";
 import type { WebhookSender } from "./webhooks.js";
-import type { CancelAction, WorkerPool } from "./worker.js";
+import type { WorkerPool } from "./worker.js";
 
 /** The fields of a run-create request body (`RunCreate` in the API). */
 export interface RunCreateBody {
@@ -147,9 +147,9 @@ export class RunService {
     if (result.kind === "thread_missing") throw new ThreadNotFound(threadId);
     if (result.kind === "busy") throw new ThreadBusy();
     if (run.multitask_strategy === "interrupt" || run.multitask_strategy === "rollback") {
-      await this.cancelRuns(result.inflight, run.multitask_strategy);
+      await this.worker.lifecycle.cancel(result.inflight, run.multitask_strategy);
     }
-    this.worker.wake();
+    this.worker.runCreated(new Date(run.created_at));
     this.feed.notify(threadId);
     return result.run;
   }
@@ -173,7 +173,7 @@ export class RunService {
    * event; `authorize` has been done by the caller (`get`).
    */
   events(run: Run, options: { afterId?: number; signal?: AbortSignal }): AsyncGenerator<RunEvent> {
-    return this.broker.subscribe(run.run_id, { ...options, isTerminal: () => this.isTerminal(run.run_id) });
+    return this.broker.subscribe(run.run_id, { ...options, pending: run.status === "pending", isTerminal: () => this.isTerminal(run.run_id) });
   }
 
   /**
@@ -258,7 +258,7 @@ export class RunService {
     await this.cancellableThread(auth, threadId, [runId], options.action);
     const run = await this.storage.runs.get(runId, threadId);
     if (!run) throw new RunNotFound();
-    await this.cancelRuns([run], options.action);
+    await this.worker.lifecycle.cancel([run], options.action);
     if (options.wait) await this.broker.waitForEnd(runId, { signal: options.signal, isTerminal: () => this.isTerminal(runId) });
   }
 
@@ -289,44 +289,20 @@ export class RunService {
     } else {
       throw new Unprocessable("Either thread_id (optionally with run_ids) or status is required");
     }
-    await this.cancelRuns(runs, action);
+    await this.worker.lifecycle.cancel(runs, action);
   }
 
   async delete(auth: AuthContext | null, threadId: string, runId: string): Promise<void> {
     await this.access.thread(auth, threadId, "delete", { run_id: runId });
     const run = await this.storage.runs.get(runId, threadId);
     if (!run) throw new RunNotFound();
-    if (run.status === "pending" || run.status === "running") await this.cancelRuns([run], "interrupt");
+    if (run.status === "pending" || run.status === "running") await this.worker.lifecycle.cancel([run], "interrupt");
     await this.storage.runs.delete(runId);
   }
 
   /** Cancelling runs is an update of their thread (`threads:update`); hidden is 404, as everywhere. */
   private async cancellableThread(auth: AuthContext | null, threadId: string, runIds: string[] | undefined, action: CancelAction): Promise<void> {
     await this.access.thread(auth, threadId, "update", { run_ids: runIds, action, metadata: { run_ids: runIds, action } });
-  }
-
-  /** Interrupts or rolls back in-flight runs (the multitask strategies and the cancel routes). */
-  private async cancelRuns(runs: Run[], action: CancelAction): Promise<void> {
-    for (const run of runs) {
-      if (this.worker.abort(run.run_id, action)) continue;
-      // Not executing here: only a pending run can be cancelled in storage (atomically, so a
-      // worker that claims it at the same moment wins and is aborted through the check above).
-      if (!(await this.storage.runs.cancelPending(run.run_id, action === "rollback" ? "delete" : "interrupted"))) {
-        // It started meanwhile (abort it if it runs here) or has already ended (left as it is).
-        this.worker.abort(run.run_id, action);
-        continue;
-      }
-      await this.settleThread(run.thread_id);
-      this.broker.finish(run.run_id);
-    }
-  }
-
-  /** After a pending run is cancelled, the thread is busy only if other runs are in flight. */
-  private async settleThread(threadId: string): Promise<void> {
-    const thread = await this.storage.threads.get(threadId);
-    if (!thread || thread.status !== "busy") return;
-    if (await this.storage.runs.hasInflight(threadId)) return;
-    await this.storage.threads.setState(threadId, { status: "idle", values: thread.values, interrupts: thread.interrupts });
   }
 }
 

@@ -6,7 +6,8 @@
 import { isDeepStrictEqual } from "node:util";
 import type { MetadataFilter } from "./types.js";
 
-function isOperator<K extends string>(value: unknown, op: K): value is Record<K, unknown> {
+/** Whether `value` is `{op: operand}` (one key), the form of `$eq` and `$contains`. */
+export function isOperator<K extends string>(value: unknown, op: K): value is Record<K, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && op in value;
 }
 

@@ -265,48 +265,131 @@ export type CreateRunResult =
   | { kind: "thread_missing" }
   | { kind: "busy"; inflight: Run[] };
 
+/** How a run is stopped from outside: `interrupt` keeps what it wrote, `rollback` deletes it. */
+export type CancelAction = "interrupt" | "rollback";
+
+/** A run as its claimer gets it: with its server-side part, and any cancel already requested. */
+export interface ClaimedRun extends Run {
+  attempt: number;
+  internal: RunInternal;
+  cancel: CancelAction | null;
+}
+
+/** What a run leaves behind, recorded by the instance that executed it (`owner`). */
 export interface RunOutcome {
   runId: string;
   threadId: string;
-  status: RunStatus;
+  /** The claimer's id: an outcome is recorded only while its lease is still this owner's. */
+  owner: string;
+  /** The run's final status; `deleted`: the run itself goes (a rollback). */
+  status: RunStatus | "deleted";
   thread: { status: ThreadStatus; values?: unknown; interrupts?: Record<string, unknown[]> } | "delete";
 }
 
+/**
+ * The runs: creation with the multitask strategies, the queue, and the lease model every backend
+ * shares (see runs/lifecycle.ts). A run is claimed by one owner (a server instance) with a lease
+ * that the owner renews while it executes; a run whose lease has expired (its owner died) is
+ * claimed again by anyone, with its attempt bumped. Only the owner holding the lease records the
+ * run's outcome.
+ */
 export interface RunRepository {
   /**
    * Atomically: checks the thread (creating it if asked), applies the multitask strategy's
    * precondition (`reject` refuses when a run is pending or running), inserts the run as
-   * `pending` and marks the thread busy. Returns the runs that were in flight.
+   * `pending` and marks the thread busy. Returns the runs that were in flight. A backend several
+   * instances share signals `runs` (payload: when the run is due) as it commits.
    */
   create(input: CreateRunInput): Promise<CreateRunResult>;
   get(runId: string, threadId?: string): Promise<Run | null>;
   getInternal(runId: string): Promise<RunInternal | null>;
   listByThread(threadId: string, query: { limit: number; offset: number; status?: RunStatus }): Promise<Run[]>;
   /**
-   * Claims the oldest pending run that is due and whose thread has no running run, marks it
-   * `running` and bumps its attempt. Two concurrent claims never return the same run.
+   * Claims for `owner`, with a lease until `now + leaseMs`: first a running run whose lease
+   * expired before `now` (taken over), else the oldest pending run that is due and whose thread
+   * runs nothing. Marks it `running`, bumps its attempt. Two concurrent claims (from any
+   * instance) never return the same run, nor two runs of one thread.
    */
-  claimNext(now: Date): Promise<(Run & { attempt: number }) | null>;
+  claimNext(owner: string, now: Date, leaseMs: number): Promise<ClaimedRun | null>;
   /**
-   * Records a run's outcome and its thread's state in one transaction (a thread deleted meanwhile
-   * is fine): the run's status; then the thread's status, values and interrupts — its status is
-   * `busy` instead while other runs are in flight — or, for a stateless run, the thread's deletion.
+   * Extends the leases of those of `runIds` that `owner` still holds (running, not taken over,
+   * not deleted) to `now + leaseMs`; returns them, with any cancel requested meanwhile.
    */
-  finish(outcome: RunOutcome): Promise<void>;
+  renewLeases(owner: string, runIds: string[], now: Date, leaseMs: number): Promise<Array<{ runId: string; cancel: CancelAction | null }>>;
+  /**
+   * Records a run's outcome and its thread's state in one transaction, only if `owner` still
+   * holds the run (false otherwise: another instance took it over, or it was deleted): the run's
+   * status (or its deletion); then the thread's status, values and interrupts — its status is
+   * `busy` instead while other runs are in flight — or, for a stateless run, the thread's deletion.
+   * A backend several instances share signals `events` with the run's id as it commits.
+   */
+  finish(outcome: RunOutcome): Promise<boolean>;
+  /** Puts the runs `owner` holds among `runIds` back to `pending` (a graceful stop); returns their ids. */
+  release(owner: string, runIds: string[]): Promise<string[]>;
   /** Whether the thread still has pending or running runs (other than `exceptRunId`). */
   hasInflight(threadId: string, exceptRunId?: string): Promise<boolean>;
   listByStatus(status: RunStatus): Promise<Run[]>;
   /**
-   * Cancels a run only if it is still pending (atomically against a worker's claim): marks it
-   * `interrupted`, or deletes it. Returns false when it was no longer pending.
+   * Cancels a run only if it is still pending (atomically against a claim): marks it
+   * `interrupted`, or deletes it; its thread is then idle unless other runs are in flight.
+   * Returns false when it was no longer pending. Signals `events` as finish does.
    */
   cancelPending(runId: string, outcome: "interrupted" | "delete"): Promise<boolean>;
-  /** Runs left `running` by a crash go back to `pending`; returns their ids. */
+  /** Records a cancel for a running run, for its owner to act on; false when it is not running. */
+  requestCancel(runId: string, action: CancelAction): Promise<boolean>;
+  /** Every running run goes back to `pending`, whoever holds it (a backend one process owns, at start). */
   requeueRunning(): Promise<string[]>;
   /** Earliest `created_at` among pending runs, for the worker's timer (after_seconds). */
   nextDueAt(): Promise<Date | null>;
   delete(runId: string): Promise<boolean>;
 }
+
+/** One event of a run's stream, as every reader gets it. */
+export interface StoredRunEvent {
+  /** Per-run sequence number, 0 for the first `metadata` event; attempts continue the numbering. */
+  id: number;
+  event: string;
+  /** The event's data, serialised as JSON. */
+  data: string;
+}
+
+/**
+ * A run's stream events, shared by the instances on one database, so that a reader on one
+ * instance follows a run executing on another. Only backends several processes share have it.
+ */
+export interface RunEventRepository {
+  /**
+   * Appends events (ids in order, continuing the run's) and signals `events` with the run's id.
+   * Events outlive their run (a stateless run is deleted as it ends; its readers still read them)
+   * until swept.
+   */
+  append(runId: string, events: StoredRunEvent[]): Promise<void>;
+  /** The run's events with an id above `afterId`, in order (at most `limit`). */
+  after(runId: string, afterId: number, limit: number): Promise<StoredRunEvent[]>;
+  /** The run's last event id, -1 when it has none. */
+  lastId(runId: string): Promise<number>;
+  /** Deletes events written before `before` of runs no longer in flight (or gone); returns how many. */
+  sweep(before: Date): Promise<number>;
+}
+
+/**
+ * Notifications between the server instances sharing a database (Postgres LISTEN/NOTIFY), or
+ * within the one process that owns it (SQLite). Delivery is best effort: every listener also
+ * polls now and then, and `onReconnect` tells it when notifications may have been missed.
+ */
+export interface Signals {
+  publish(channel: SignalChannel, payload: string): Promise<void>;
+  /** Calls `handler` for each notification on `channel`; returns the unsubscribe function. */
+  subscribe(channel: SignalChannel, handler: (payload: string) => void): () => void;
+  /** Calls `handler` after notifications may have been lost (a dropped connection came back). */
+  onReconnect(handler: () => void): () => void;
+}
+
+/**
+ * `runs`: a run became claimable (payload: when it is due, ISO 8601, or empty); `cancel`:
+ * `<runId> <action>`; `events`: a run's stream moved on (payload: its id).
+ */
+export type SignalChannel = "runs" | "cancel" | "events";
 
 /** A scheduled run. `payload` holds the run's RunCreate fields. */
 export interface Cron {
@@ -418,6 +501,19 @@ export interface Storage {
    * checkpoint ids are time-ordered.
    */
   deleteCheckpointsAfter(threadId: string, checkpointId: string | null): Promise<void>;
+  /** Run events shared between instances; absent when one process owns the database (SQLite). */
+  events?: RunEventRepository;
+  signals: Signals;
+  /**
+   * One process owns the data (SQLite): runs left running are its own, from before a restart, and
+   * are requeued at start instead of waiting for their leases to expire.
+   */
+  exclusive: boolean;
+  /**
+   * Whether this caller should run the periodic task `name` now: true for exactly one caller per
+   * `intervalMs`, however many instances ask (the store's TTL sweep runs once, not once per instance).
+   */
+  claimPeriodicTask(name: string, now: Date, intervalMs: number): Promise<boolean>;
   /** Empties everything a reset asks for (`POST /internal/truncate`); system assistants stay. */
   truncate(options: { runs: boolean; threads: boolean; assistants: boolean; checkpointer: boolean; store: boolean }): Promise<void>;
   /** Where data lives, for the banner (`":memory:"` for in-memory). */

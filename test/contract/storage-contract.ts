@@ -1,10 +1,15 @@
 /**
  * The storage contract suite: every repository operation a backend must get right. Each backend
  * runs it unchanged: `describeStorageContract("sqlite", () => openSqliteStorage(":memory:"))`.
+ * Checkpoints, crons, races and leases are in the files beside this one.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Assistant, Run, Storage } from "../../src/storage/types.js";
 import { describeThreadLifecycleContract } from "./thread-lifecycle-contract.js";
+import { describeCheckpointContract } from "./checkpoints-contract.js";
+import { describeConcurrencyContract } from "./concurrency-contract.js";
+import { describeCronContract } from "./crons-contract.js";
+import { describeLeaseContract } from "./leases-contract.js";
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 
@@ -153,6 +158,33 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
         expect(await storage.threads.count({ filter: { owner: "a" } })).toBe(4);
       });
 
+      it("matches metadata exactly: arrays and objects are equal, not contained; $contains on arrays", async () => {
+        await storage.threads.create({ thread_id: uuid(1), metadata: { tags: ["a", "b"], obj: { k: 1, j: 2 }, none: null, items: [{ id: 1, x: 2 }] } }, "raise");
+        await storage.threads.create({ thread_id: uuid(2), metadata: { tags: ["a"], obj: { k: 1 }, none: 0, items: [{ id: 1 }] } }, "raise");
+        const ids = async (filter: Record<string, unknown>) =>
+          (await storage.threads.search({ filter, limit: 10, offset: 0 })).items.map((t) => t.thread_id).sort();
+        expect(await ids({ tags: ["a"] })).toEqual([uuid(2)]);
+        expect(await ids({ obj: { k: 1 } })).toEqual([uuid(2)]);
+        expect(await ids({ obj: { $eq: { k: 1, j: 2 } } })).toEqual([uuid(1)]);
+        expect(await ids({ none: null })).toEqual([uuid(1)]);
+        expect(await ids({ tags: { $contains: "a" } })).toEqual([uuid(1), uuid(2)]);
+        expect(await ids({ tags: { $contains: ["b", "a"] } })).toEqual([uuid(1)]);
+        expect(await ids({ items: { $contains: { id: 1 } } })).toEqual([uuid(2)]);
+        expect(await ids({ obj: { $contains: 1 } })).toEqual([]);
+      });
+
+      it("stores any JSON string intact (NUL, lone surrogates, private-use characters) and filters on it", async () => {
+        const odd = ["a\u0000b", "\ud800c", "\uf8ff0", "\\u0000", "\uf8ff\uf8ffs"];
+        await storage.threads.create({ thread_id: uuid(1), metadata: { odd } }, "raise");
+        await storage.threads.create({ thread_id: uuid(2), metadata: { odd: odd[0] } }, "raise");
+        await storage.threads.setState(uuid(1), { status: "idle", values: { odd } });
+        expect(await storage.threads.get(uuid(1))).toMatchObject({ metadata: { odd }, values: { odd } });
+        expect((await storage.threads.search({ filter: { odd: odd[0] }, limit: 10, offset: 0 })).items.map((t) => t.thread_id)).toEqual([uuid(2)]);
+        expect((await storage.threads.search({ filter: { odd: { $contains: odd[1] } }, limit: 10, offset: 0 })).items.map((t) => t.thread_id)).toEqual([uuid(1)]);
+        await storage.store.put(["o"], "k", { odd });
+        expect((await storage.store.get(["o"], "k"))?.value).toEqual({ odd });
+      });
+
       it("records a run's outcome on the thread", async () => {
         await storage.threads.create({ thread_id: uuid(1), metadata: {} }, "raise");
         expect((await storage.threads.get(uuid(1)))?.values).toBeUndefined();
@@ -218,17 +250,17 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
         await storage.runs.create({ run: run(2, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
         await storage.runs.create({ run: run(3, uuid(2)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
         const now = new Date(Date.UTC(2027, 0, 1));
-        const claims = await Promise.all([storage.runs.claimNext(now), storage.runs.claimNext(now), storage.runs.claimNext(now)]);
+        const claims = await Promise.all([storage.runs.claimNext("owner-a", now, 60_000), storage.runs.claimNext("owner-a", now, 60_000), storage.runs.claimNext("owner-a", now, 60_000)]);
         const ids = claims.filter(Boolean).map((r) => r!.run_id);
         expect(ids.sort()).toEqual([uuid(1001), uuid(1003)]);
         expect(claims.find((c) => c?.run_id === uuid(1001))?.attempt).toBe(1);
         expect(await storage.runs.hasInflight(uuid(1), uuid(1001))).toBe(true);
-        await storage.runs.finish({ runId: uuid(1001), threadId: uuid(1), status: "success", thread: { status: "idle", values: { a: 1 } } });
+        await storage.runs.finish({ owner: "owner-a", runId: uuid(1001), threadId: uuid(1), status: "success", thread: { status: "idle", values: { a: 1 } } });
         // Another run is queued on the thread: it stays busy.
         expect((await storage.threads.get(uuid(1)))?.status).toBe("busy");
         expect((await storage.threads.get(uuid(1)))?.values).toEqual({ a: 1 });
-        expect((await storage.runs.claimNext(now))?.run_id).toBe(uuid(1002));
-        expect(await storage.runs.claimNext(now)).toBeNull();
+        expect((await storage.runs.claimNext("owner-a", now, 60_000))?.run_id).toBe(uuid(1002));
+        expect(await storage.runs.claimNext("owner-a", now, 60_000)).toBeNull();
         expect((await storage.runs.listByThread(uuid(1), { limit: 10, offset: 0 })).map((r) => r.run_id)).toEqual([uuid(1002), uuid(1001)]);
         expect((await storage.runs.listByThread(uuid(1), { limit: 10, offset: 0, status: "success" })).map((r) => r.run_id)).toEqual([uuid(1001)]);
       });
@@ -237,28 +269,29 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
         for (const t of [1, 2]) await storage.threads.create({ thread_id: uuid(t), metadata: {} }, "raise");
         await storage.runs.create({ run: run(1, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
         await storage.runs.create({ run: run(2, uuid(2)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
-        await storage.runs.claimNext(new Date(Date.UTC(2027, 0, 1)));
-        await storage.runs.finish({ runId: uuid(1001), threadId: uuid(1), status: "error", thread: { status: "error", values: { b: 2 }, interrupts: {} } });
+        await storage.runs.claimNext("owner-a", new Date(Date.UTC(2027, 0, 1)), 60_000);
+        await storage.runs.claimNext("owner-a", new Date(Date.UTC(2027, 0, 1)), 60_000);
+        await storage.runs.finish({ owner: "owner-a", runId: uuid(1001), threadId: uuid(1), status: "error", thread: { status: "error", values: { b: 2 }, interrupts: {} } });
         expect((await storage.runs.get(uuid(1001)))?.status).toBe("error");
         expect(await storage.threads.get(uuid(1))).toMatchObject({ status: "error", values: { b: 2 }, interrupts: {} });
-        await storage.runs.finish({ runId: uuid(1002), threadId: uuid(2), status: "success", thread: "delete" });
+        await storage.runs.finish({ owner: "owner-a", runId: uuid(1002), threadId: uuid(2), status: "success", thread: "delete" });
         expect(await storage.threads.get(uuid(2))).toBeNull();
         expect(await storage.runs.get(uuid(1002))).toBeNull();
-        // A thread deleted meanwhile is fine.
-        await expect(storage.runs.finish({ runId: uuid(1002), threadId: uuid(2), status: "success", thread: { status: "idle" } })).resolves.toBeUndefined();
+        // A run deleted meanwhile (its thread deleted) is not recorded, and that is fine.
+        await expect(storage.runs.finish({ owner: "owner-a", runId: uuid(1002), threadId: uuid(2), status: "success", thread: { status: "idle" } })).resolves.toBe(false);
       });
 
       it("does not claim a run before it is due; requeues running runs after a crash", async () => {
         await storage.threads.create({ thread_id: uuid(1), metadata: {} }, "raise");
         const later = new Date(Date.UTC(2030, 0, 1)).toISOString();
         await storage.runs.create({ run: run(1, uuid(1), { created_at: later, updated_at: later }), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
-        expect(await storage.runs.claimNext(new Date(Date.UTC(2029, 0, 1)))).toBeNull();
+        expect(await storage.runs.claimNext("owner-a", new Date(Date.UTC(2029, 0, 1)), 60_000)).toBeNull();
         expect((await storage.runs.nextDueAt())?.toISOString()).toBe(later);
-        const claimed = await storage.runs.claimNext(new Date(Date.UTC(2031, 0, 1)));
+        const claimed = await storage.runs.claimNext("owner-a", new Date(Date.UTC(2031, 0, 1)), 60_000);
         expect(claimed?.status).toBe("running");
         expect(await storage.runs.requeueRunning()).toEqual([uuid(1001)]);
         expect((await storage.runs.get(uuid(1001)))?.status).toBe("pending");
-        expect((await storage.runs.claimNext(new Date(Date.UTC(2031, 0, 1))))?.attempt).toBe(2);
+        expect((await storage.runs.claimNext("owner-a", new Date(Date.UTC(2031, 0, 1)), 60_000))?.attempt).toBe(2);
         expect(await storage.runs.delete(uuid(1001))).toBe(true);
         expect(await storage.runs.delete(uuid(1001))).toBe(false);
       });
@@ -288,6 +321,17 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
         expect(await storage.store.listNamespaces({ prefix: ["u", "*"], suffix: ["ann"], limit: 10, offset: 0 })).toEqual([["u", "ann"]]);
       });
 
+      it("takes any label but an empty one or a dot, and cuts listed namespaces at maxDepth", async () => {
+        await storage.store.put(["user_1", "a%b"], "k", { v: 1 });
+        await storage.store.put(["user11", "aXb"], "k", { v: 2 });
+        await storage.store.put(["x:y", "z"], "k", { v: 3 });
+        expect((await storage.store.search(["user_1"], { limit: 10, offset: 0 })).map((i) => i.value.v)).toEqual([1]);
+        expect((await storage.store.search(["user_1", "a%b"], { limit: 10, offset: 0 })).map((i) => i.value.v)).toEqual([1]);
+        expect((await storage.store.search(["x:y"], { limit: 10, offset: 0 })).map((i) => i.value.v)).toEqual([3]);
+        expect(await storage.store.listNamespaces({ maxDepth: 1, limit: 10, offset: 0 })).toEqual([["user11"], ["user_1"], ["x:y"]]);
+        expect(await storage.store.listNamespaces({ prefix: ["user_1"], limit: 10, offset: 0 })).toEqual([["user_1", "a%b"]]);
+      });
+
       it("hides expired items and sweeps them", async () => {
         await storage.store.put(["t"], "gone", { v: 1 }, { ttlMinutes: 0.0001 });
         await storage.store.put(["t"], "kept", { v: 1 });
@@ -310,6 +354,10 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
     });
 
     describeThreadLifecycleContract(() => storage, uuid);
+    describeCheckpointContract(() => storage, uuid);
+    describeCronContract(() => storage, uuid);
+    describeConcurrencyContract(() => storage, uuid, run);
+    describeLeaseContract(() => storage, uuid, run);
 
     it("truncates what it is asked to", async () => {
       await storage.threads.create({ thread_id: uuid(1), metadata: {} }, "raise");

@@ -73,7 +73,8 @@ export function describeThreadLifecycleContract(storage: () => Storage, uuid: (n
       await s.threads.create({ thread_id: uuid(2), metadata: {} }, "raise");
       await tick();
       await s.runs.create({ run: pendingRun(uuid(1001), uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
-      await s.runs.finish({ runId: uuid(1001), threadId: uuid(1), status: "success", thread: { status: "idle", values: { a: 2 } } });
+      await s.runs.claimNext("owner-a", new Date(Date.now() + 60_000), 60_000);
+      await s.runs.finish({ runId: uuid(1001), threadId: uuid(1), owner: "owner-a", status: "success", thread: { status: "idle", values: { a: 2 } } });
       expect((await s.threads.get(uuid(1)))!.state_updated_at > changed).toBe(true);
       const byState = await s.threads.search({ limit: 10, offset: 0, sortBy: "state_updated_at", sortOrder: "desc" });
       expect(byState.items.map((t) => t.thread_id)).toEqual([uuid(1), uuid(2)]);

@@ -18,9 +18,14 @@ describe("agent-server CLI", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("dev");
     const devHelp = await runCli(["dev", "--help"]);
-    for (const flag of ["--port", "--host", "--config", "--no-browser", "--no-console", "--no-reload", "--n-jobs-per-worker", "--in-memory", "--fsync", "--body-limit", "--run-timeout", "--shutdown-grace"]) {
+    for (const flag of ["--port", "--host", "--config", "--no-browser", "--no-console", "--no-reload", "--n-jobs-per-worker", "--in-memory", "--fsync", "--body-limit", "--run-timeout", "--shutdown-grace", "--database-url"]) {
       expect(devHelp.stdout).toContain(flag);
     }
+    const serveHelp = await runCli(["serve", "--help"]);
+    for (const flag of ["--config", "--host", "--port", "--database-url", "--workers", "--lease-seconds", "--shutdown-grace", "--run-timeout", "--body-limit"]) {
+      expect(serveHelp.stdout).toContain(flag);
+    }
+    expect((await runCli(["migrate", "--help"])).stdout).toContain("--database-url");
     const v = await runCli(["--version"]);
     expect(v.code).toBe(0);
     expect(v.stdout.trim()).toBe(version);
@@ -33,6 +38,20 @@ describe("agent-server CLI", () => {
     expect(bad.stderr).toContain("--port");
     const unknown = await runCli(["dev", "--frobnicate"]);
     expect(unknown.code).toBe(2);
+  });
+
+  it("says in one line when there is no database to migrate, or it cannot be reached", async () => {
+    const none = await runCli(["migrate"], { env: { DATABASE_URL: "" } });
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim()).toBe("agent-server: no database: pass --database-url or set DATABASE_URL");
+    const url = "postgres://postgres@127.0.0.1:5432/agent_server_no_such_database";
+    for (const args of [["migrate", "--database-url", url], ["serve", "--port", "0", "--database-url", url]]) {
+      const unreachable = await runCli(args);
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.stderr.trim().split("\n")).toEqual([
+        'agent-server: cannot connect to the database postgres://postgres@127.0.0.1:5432/agent_server_no_such_database: database "agent_server_no_such_database" does not exist',
+      ]);
+    }
   });
 
   it("serves the demo project on --port 0, passes the tutorial flow, and exits 0 on SIGINT", async () => {

@@ -2,13 +2,15 @@
  * Nothing acknowledged is lost: a child server takes a stream of writes (thread creates, metadata
  * updates, store puts, run creates) and is killed with SIGKILL mid-stream, at several moments.
  * After a restart every write that was answered 2xx is there, the database opens cleanly, and no
- * run stays running nor thread busy.
+ * run stays running nor thread busy. On SQLite (`dev`) and on PostgreSQL (`serve`, where a killed
+ * instance's runs are resumed once their leases expire).
  */
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { BIN, startDev } from "../helpers/cli.js";
+import { BIN, startDev, type DevProcess } from "../helpers/cli.js";
+import { createTestDatabase } from "../helpers/postgres.js";
 import { fixture, REPO_ROOT, sdkClient, waitFor } from "../helpers/server.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "agent-server-crash-"));
@@ -20,13 +22,33 @@ interface Acknowledged {
   runs: Array<{ thread: string; run: string }>;
 }
 
-it("loses nothing acknowledged across SIGKILLs at different moments", { timeout: 180_000 }, async () => {
-  const project = path.join(tmp, "a", "b", "project");
-  cpSync(fixture("api"), project, { recursive: true });
+/** The api fixture, laid out so "../../../examples" resolves inside tmp. */
+function project(): string {
+  const dir = path.join(tmp, "a", "b", "project");
+  cpSync(fixture("api"), dir, { recursive: true });
   cpSync(path.join(REPO_ROOT, "examples"), path.join(tmp, "examples"), { recursive: true });
   symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(tmp, "node_modules"), "dir");
+  return dir;
+}
+
+it("loses nothing acknowledged across SIGKILLs at different moments (SQLite, dev)", { timeout: 180_000 }, async () => {
+  const config = project();
+  await survivesKills(() => startDev(process.execPath, [BIN, "dev", "--no-browser", "--port", "0", "--config", config], { cwd: REPO_ROOT, timeoutMs: 60_000 }));
+});
+
+it("loses nothing acknowledged across SIGKILLs at different moments (PostgreSQL, serve)", { timeout: 180_000 }, async () => {
+  const db = await createTestDatabase("crash");
+  try {
+    const args = [BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--config", fixture("api"), "--database-url", db.url, "--lease-seconds", "2"];
+    // serve says where it listens in an info log line.
+    await survivesKills(() => startDev(process.execPath, args, { cwd: REPO_ROOT, env: { LOG_LEVEL: "info" }, timeoutMs: 60_000 }));
+  } finally {
+    await db.drop();
+  }
+});
+
+async function survivesKills(start: () => Promise<DevProcess>): Promise<void> {
   const ack: Acknowledged = { threads: new Map(), items: new Map(), runs: [] };
-  const start = () => startDev(process.execPath, [BIN, "dev", "--no-browser", "--port", "0", "--config", project], { cwd: REPO_ROOT, timeoutMs: 60_000 });
 
   for (const killAfterMs of [300, 900, 1600]) {
     const dev = await start();
@@ -75,4 +97,4 @@ it("loses nothing acknowledged across SIGKILLs at different moments", { timeout:
   } finally {
     await dev.stop("SIGINT");
   }
-});
+}

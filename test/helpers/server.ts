@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
 import { createServer, type RunningServer, type ServerOptions } from "../../src/server.js";
+import { createTestDatabase } from "./postgres.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -11,7 +12,27 @@ export function fixture(name: string): string {
   return path.join(REPO_ROOT, "test/fixtures", name);
 }
 
+/**
+ * A server on port 0, in memory. With AGENT_SERVER_TEST_BACKEND=postgres, servers that would be
+ * in memory get a fresh PostgreSQL database each instead (dropped when they close): the e2e suite
+ * run on the Postgres backend.
+ */
 export async function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const inMemory = (options.storage ?? "memory") === "memory" && !options.databaseUrl;
+  if (process.env.AGENT_SERVER_TEST_BACKEND === "postgres" && inMemory) {
+    const db = await createTestDatabase("e2e");
+    const server = await createServer({ config: REPO_ROOT, port: 0, logLevel: "silent", ...options, storage: "sqlite", databaseUrl: db.url }).catch(
+      async (err) => {
+        await db.drop();
+        throw err;
+      },
+    );
+    const close = server.close.bind(server);
+    return { ...server, close: async (closeOptions) => {
+      await close(closeOptions);
+      await db.drop();
+    } };
+  }
   return createServer({ config: REPO_ROOT, port: 0, storage: "memory", logLevel: "silent", ...options });
 }
 

@@ -1,47 +1,9 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import {
-  copyCheckpoint,
-  JsonPlusSerializer,
-  WRITES_IDX_MAP,
-  type Checkpoint,
-  type CheckpointMetadata,
-  type PendingWrite,
-} from "@langchain/langgraph-checkpoint";
+import { copyCheckpoint, WRITES_IDX_MAP, type Checkpoint, type CheckpointMetadata, type PendingWrite } from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { StrictSerializer, withRunMetadata } from "../checkpoint-serde.js";
 import type { Db } from "./database.js";
 import type { GroupCommit } from "./group-commit.js";
-
-/** Configurable keys that are LangGraph's plumbing or the caller's credentials, never metadata. */
-const NOT_METADATA = /^(?:__|checkpoint_|langgraph_auth_)|^thread_ts$/;
-
-/** What LangGraph's serializer writes, as the whole value, when JSON.stringify throws. */
-const GAVE_UP_TEXT = "[unable to serialize, circular reference is too complex to analyze]";
-const GAVE_UP = JSON.stringify(GAVE_UP_TEXT);
-
-/**
- * LangGraph's serializer, except that a value it cannot serialize is an error instead of being
- * stored as a placeholder string: the placeholder would replace a whole checkpoint, so the
- * thread's state would be lost and unreadable. The run fails instead, with the reason, and the
- * thread keeps its last good checkpoint.
- */
-class StrictSerializer extends JsonPlusSerializer {
-  override async dumpsTyped(value: unknown): Promise<[string, Uint8Array]> {
-    const [type, bytes] = await super.dumpsTyped(value);
-    if (type === "json" && bytes.length === GAVE_UP.length && value !== GAVE_UP_TEXT && new TextDecoder().decode(bytes) === GAVE_UP) {
-      throw new TypeError(`The graph's state cannot be stored as JSON: ${whyNotJson(value)}`);
-    }
-    return [type, bytes];
-  }
-}
-
-function whyNotJson(value: unknown): string {
-  try {
-    JSON.stringify(value);
-    return "unknown reason";
-  } catch (err) {
-    return (err as Error)?.message ?? String(err);
-  }
-}
 
 /**
  * LangGraph's own SQLite checkpointer on our connection. Its tables are created up front because
@@ -58,24 +20,15 @@ export class SqliteCheckpointer extends SqliteSaver {
     this.setup();
   }
 
-  /**
-   * Each checkpoint carries the run's metadata (run_id, graph_id, assistant_id, the caller's run
-   * metadata, scalar configurable values) as on the LangGraph platform. With `run_id` there,
-   * LangGraph itself resumes a re-executed run from its last checkpoint instead of replaying its
-   * input: what restart recovery relies on.
-   */
+  /** Each checkpoint carries the run's metadata (see withRunMetadata). */
   override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata): Promise<RunnableConfig> {
     const threadId = config.configurable?.thread_id as string | undefined;
     if (!threadId) throw new Error(`Missing "thread_id" field in passed "config.configurable".`);
     const checkpointNs = (config.configurable?.checkpoint_ns as string | undefined) ?? "";
-    const fromConfig: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(config.configurable ?? {})) {
-      if (!NOT_METADATA.test(key) && ["string", "number", "boolean"].includes(typeof value)) fromConfig[key] = value;
-    }
     // Serialised first (it is asynchronous), then written with the current group of writes.
     const [[type, serialized], [, serializedMetadata]] = await Promise.all([
       this.serde.dumpsTyped(copyCheckpoint(checkpoint)),
-      this.serde.dumpsTyped({ ...fromConfig, ...config.metadata, ...metadata }),
+      this.serde.dumpsTyped(withRunMetadata(config, metadata)),
     ]);
     await this.group.write(() =>
       this.db

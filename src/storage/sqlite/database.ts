@@ -159,6 +159,16 @@ const MIGRATIONS: string[] = [
   ALTER TABLE threads ADD COLUMN expires_at TEXT;
   CREATE INDEX threads_expires ON threads(expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // The lease model shared with the Postgres backend: the instance executing a run and until
+  // when its claim holds, a cancel requested by another request, and periodic tasks that run
+  // once per interval.
+  `
+  ALTER TABLE runs ADD COLUMN owner TEXT;
+  ALTER TABLE runs ADD COLUMN lease_expires_at TEXT;
+  ALTER TABLE runs ADD COLUMN cancel_action TEXT;
+  CREATE INDEX runs_lease ON runs(lease_expires_at) WHERE status = 'running';
+  CREATE TABLE periodic_tasks (name TEXT PRIMARY KEY, last_run_at TEXT NOT NULL);
+  `,
 ];
 
 export function openDatabase(file: string, options: { fsync?: boolean } = {}): Db {

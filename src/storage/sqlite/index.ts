@@ -1,10 +1,12 @@
 /** The embedded default backend: one SQLite file (or `:memory:`) behind the storage contract. */
+import { assembleStorage } from "../assemble.js";
+import { LocalSignals } from "../local-signals.js";
 import type { Storage } from "../types.js";
 import { SqliteAssistants } from "./assistants.js";
 import { SqliteCheckpointer } from "./checkpointer.js";
 import { SqliteCrons } from "./crons.js";
 import { GroupCommit } from "./group-commit.js";
-import { openDatabase } from "./database.js";
+import { openDatabase, type Db } from "./database.js";
 import { SqliteRuns } from "./runs.js";
 import { SqliteStore } from "./store.js";
 import { SqliteThreads } from "./threads.js";
@@ -24,25 +26,34 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
   const checkpointer = new SqliteCheckpointer(db, group);
   const threads = new SqliteThreads(db, group);
   const assistants = new SqliteAssistants(db, group);
-  return {
+  return assembleStorage({
     assistants,
     threads,
     runs: new SqliteRuns(db, group, threads),
     checkpointer,
     store,
     crons: new SqliteCrons(db, group),
-    patchCheckpointMetadata: (threadId, checkpoint, patch) =>
-      checkpointer.patchMetadata(threadId, checkpoint.checkpoint_ns ?? "", checkpoint.checkpoint_id, patch),
-    deleteCheckpointsAfter: (threadId, checkpointId) => checkpointer.deleteAfter(threadId, checkpointId),
-    async truncate(options) {
-      await threads.truncate({ threads: options.threads, runs: options.runs, checkpoints: options.checkpointer });
-      if (options.assistants) await assistants.truncate();
-      if (options.store) await store.truncate();
-    },
+    signals: new LocalSignals(),
+    exclusive: true,
+    claimPeriodicTask: (name, now, intervalMs) => claimPeriodicTask(db, group, name, now, intervalMs),
     location: file,
     async close() {
       await group.drain();
       db.close();
     },
-  };
+  });
+}
+
+/** A periodic task is due when it never ran or last ran `intervalMs` ago; claiming it records now. */
+function claimPeriodicTask(db: Db, group: GroupCommit, name: string, now: Date, intervalMs: number): Promise<boolean> {
+  const due = new Date(now.getTime() - intervalMs).toISOString();
+  return group.write(
+    () =>
+      db
+        .prepare(
+          `INSERT INTO periodic_tasks (name, last_run_at) VALUES (?, ?)
+           ON CONFLICT(name) DO UPDATE SET last_run_at = excluded.last_run_at WHERE periodic_tasks.last_run_at <= ?`,
+        )
+        .run(name, now.toISOString(), due).changes > 0,
+  );
 }

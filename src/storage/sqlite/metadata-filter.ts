@@ -5,7 +5,10 @@
  * scalar or `{$eq}` means equality; `{$contains: v | v[]}` means the field is an array holding
  * every value; a nested object means JSON equality.
  */
+import { isOperator } from "../metadata-filter.js";
 import type { MetadataFilter } from "../types.js";
+
+export { isOperator };
 
 export interface SqlCondition {
   sql: string;
@@ -59,6 +62,9 @@ export function metadataFilterSql(
     const jsonPath = `$."${key.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
     if (isOperator(expected, "$contains")) {
       const values = Array.isArray(expected.$contains) ? expected.$contains : [expected.$contains];
+      // An array, as the in-process matcher has it: json_each would also walk an object's values.
+      params.push(jsonPath);
+      parts.push(`json_type(${column}, ?) = 'array'`);
       for (const v of values) {
         params.push(jsonPath);
         parts.push(`EXISTS (SELECT 1 FROM json_each(${column}, ?) WHERE ${scalarMatch("value", "type", v, params)})`);
@@ -81,10 +87,6 @@ export function metadataFilterSql(
     params.unshift(...nested);
   }
   return { sql: parts.length ? parts.join(" AND ") : "1", params };
-}
-
-export function isOperator<K extends string>(value: unknown, op: K): value is Record<K, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && op in value;
 }
 
 function scalarAt(column: string, jsonPath: string, value: unknown, params: unknown[]): string {

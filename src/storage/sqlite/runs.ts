@@ -1,4 +1,6 @@
 import type {
+  CancelAction,
+  ClaimedRun,
   CreateRunInput,
   CreateRunResult,
   Run,
@@ -25,6 +27,9 @@ interface RunRow {
   due_at: string;
   attempt: number;
   auth: string | null;
+  owner: string | null;
+  lease_expires_at: string | null;
+  cancel_action: CancelAction | null;
 }
 
 function toRun(row: RunRow): Run {
@@ -47,6 +52,8 @@ export class SqliteRuns implements RunRepository {
   private readonly byId;
   private readonly claimCandidate;
   private readonly markRunning;
+  private readonly expiredCandidate;
+  private readonly takeOver;
   private readonly updateStatus;
   private readonly touchThread;
   private readonly otherInflight;
@@ -76,11 +83,20 @@ export class SqliteRuns implements RunRepository {
     );
     // The claim itself: atomic in one statement, still pending and its thread still not running one.
     this.markRunning = db.prepare(
-      `UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = ?
-       WHERE run_id = ? AND status = 'pending'
+      `UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = @now, owner = @owner, lease_expires_at = @lease
+       WHERE run_id = @run_id AND status = 'pending'
          AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = runs.thread_id AND o.status = 'running')`,
     );
-    this.updateStatus = db.prepare(`UPDATE runs SET status = ?, updated_at = ? WHERE run_id = ?`);
+    this.expiredCandidate = db.prepare<[string], RunRow>(
+      `SELECT * FROM runs WHERE status = 'running' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT 1`,
+    );
+    this.takeOver = db.prepare(
+      `UPDATE runs SET attempt = attempt + 1, updated_at = @now, owner = @owner, lease_expires_at = @lease
+       WHERE run_id = @run_id AND status = 'running' AND lease_expires_at < @now`,
+    );
+    this.updateStatus = db.prepare(
+      `UPDATE runs SET status = ?, updated_at = ?, owner = NULL, lease_expires_at = NULL WHERE run_id = ? AND owner = ? AND status = 'running'`,
+    );
     this.touchThread = db.prepare(
       `UPDATE threads SET status = 'busy', metadata = json_patch(metadata, ?), config = ?, updated_at = ? WHERE thread_id = ?`,
     );
@@ -136,31 +152,63 @@ export class SqliteRuns implements RunRepository {
     return rows.map(toRun);
   }
 
-  async claimNext(now: Date): Promise<(Run & { attempt: number }) | null> {
+  async claimNext(owner: string, now: Date, leaseMs: number): Promise<ClaimedRun | null> {
     const stamp = now.toISOString();
     // An empty queue costs one read, no write. The claim itself is the guarded UPDATE, so two
     // claimers never get the same run (nor two runs of one thread).
-    if (!this.claimCandidate.get(stamp)) return null;
-    return this.group.write(() => {
+    if (!this.expiredCandidate.get(stamp) && !this.claimCandidate.get(stamp)) return null;
+    const lease = new Date(now.getTime() + leaseMs).toISOString();
+    return this.group.write((): ClaimedRun | null => {
       for (;;) {
-        const row = this.claimCandidate.get(stamp);
+        const expired = this.expiredCandidate.get(stamp);
+        const row = expired ?? this.claimCandidate.get(stamp);
         if (!row) return null;
-        if (this.markRunning.run(stamp, row.run_id).changes === 1) {
-          return { ...toRun(row), status: "running" as const, updated_at: stamp, attempt: row.attempt + 1 };
+        const claim = expired ? this.takeOver : this.markRunning;
+        if (claim.run({ now: stamp, owner, lease, run_id: row.run_id }).changes === 1) {
+          const attempt = row.attempt + 1;
+          return { ...toRun(row), status: "running", updated_at: stamp, attempt, internal: { attempt, auth: fromJson(row.auth) }, cancel: row.cancel_action };
         }
       }
     });
   }
 
-  async finish(outcome: RunOutcome): Promise<void> {
+  async renewLeases(owner: string, runIds: string[], now: Date, leaseMs: number): Promise<Array<{ runId: string; cancel: CancelAction | null }>> {
+    if (runIds.length === 0) return [];
+    const lease = new Date(now.getTime() + leaseMs).toISOString();
+    const renew = this.db.prepare<[string, string, string], { run_id: string; cancel_action: CancelAction | null }>(
+      `UPDATE runs SET lease_expires_at = ? WHERE run_id = ? AND owner = ? AND status = 'running' RETURNING run_id, cancel_action`,
+    );
+    return this.group.write(() =>
+      runIds.flatMap((id) => renew.all(lease, id, owner).map((r) => ({ runId: r.run_id, cancel: r.cancel_action }))),
+    );
+  }
+
+  async finish(outcome: RunOutcome): Promise<boolean> {
+    const fenced = this.db.prepare(`DELETE FROM runs WHERE run_id = ? AND owner = ? AND status = 'running'`);
     return this.group.write(() => {
-      this.updateStatus.run(outcome.status, new Date().toISOString(), outcome.runId);
+      const now = new Date().toISOString();
+      const recorded =
+        outcome.status === "deleted"
+          ? fenced.run(outcome.runId, outcome.owner).changes
+          : this.updateStatus.run(outcome.status, now, outcome.runId, outcome.owner).changes;
+      if (recorded === 0) return false;
       if (outcome.thread === "delete") {
         this.threads.deleteSync(outcome.threadId);
-        return;
+        return true;
       }
       const others = this.otherInflight.get(outcome.threadId, outcome.runId) !== undefined;
       this.threads.setStateSync(outcome.threadId, { ...outcome.thread, status: others ? "busy" : outcome.thread.status });
+      return true;
+    });
+  }
+
+  async release(owner: string, runIds: string[]): Promise<string[]> {
+    const release = this.db.prepare(
+      `UPDATE runs SET status = 'pending', owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE run_id = ? AND owner = ? AND status = 'running'`,
+    );
+    return this.group.write(() => {
+      const now = new Date().toISOString();
+      return runIds.filter((id) => release.run(now, id, owner).changes > 0);
     });
   }
 
@@ -175,9 +223,24 @@ export class SqliteRuns implements RunRepository {
   async cancelPending(runId: string, outcome: "interrupted" | "delete"): Promise<boolean> {
     const stmt =
       outcome === "delete"
-        ? this.db.prepare(`DELETE FROM runs WHERE run_id = ? AND status = 'pending'`)
-        : this.db.prepare(`UPDATE runs SET status = 'interrupted', updated_at = ? WHERE run_id = ? AND status = 'pending'`);
-    return this.group.write(() => (outcome === "delete" ? stmt.run(runId) : stmt.run(new Date().toISOString(), runId)).changes > 0);
+        ? this.db.prepare(`DELETE FROM runs WHERE run_id = ? AND status = 'pending' RETURNING thread_id`)
+        : this.db.prepare(`UPDATE runs SET status = 'interrupted', updated_at = ? WHERE run_id = ? AND status = 'pending' RETURNING thread_id`);
+    const settle = this.db.prepare(
+      `UPDATE threads SET status = 'idle', updated_at = ? WHERE thread_id = ? AND status = 'busy'
+         AND NOT EXISTS (SELECT 1 FROM runs WHERE thread_id = ? AND status IN ('pending','running'))`,
+    );
+    return this.group.write(() => {
+      const now = new Date().toISOString();
+      const row = (outcome === "delete" ? stmt.get(runId) : stmt.get(now, runId)) as { thread_id: string } | undefined;
+      if (!row) return false;
+      settle.run(now, row.thread_id, row.thread_id);
+      return true;
+    });
+  }
+
+  async requestCancel(runId: string, action: CancelAction): Promise<boolean> {
+    const stmt = this.db.prepare(`UPDATE runs SET cancel_action = ? WHERE run_id = ? AND status = 'running'`);
+    return this.group.write(() => stmt.run(action, runId).changes > 0);
   }
 
   async requeueRunning(): Promise<string[]> {
@@ -186,7 +249,9 @@ export class SqliteRuns implements RunRepository {
         .prepare<[], { run_id: string }>(`SELECT run_id FROM runs WHERE status = 'running'`)
         .all()
         .map((r) => r.run_id);
-      this.db.prepare(`UPDATE runs SET status = 'pending', updated_at = ? WHERE status = 'running'`).run(new Date().toISOString());
+      this.db
+        .prepare(`UPDATE runs SET status = 'pending', owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE status = 'running'`)
+        .run(new Date().toISOString());
       return ids;
     });
   }

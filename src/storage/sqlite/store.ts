@@ -3,15 +3,14 @@
  * store routes (ItemStore) and graphs (`langgraph`, a LangGraph BaseStore), so what a graph
  * writes an HTTP client reads and vice versa.
  */
-import { BaseStore, type Item, type Operation, type OperationResults } from "@langchain/langgraph-checkpoint";
+import type { BaseStore } from "@langchain/langgraph-checkpoint";
+import { LangGraphStore } from "../langgraph-store.js";
+import { literalPrefixPath, namespacePath as nsPath, selectNamespaces } from "../store-namespaces.js";
 import type { ItemStore, MetadataFilter, StoreItem } from "../types.js";
 import type { Db } from "./database.js";
 import type { GroupCommit } from "./group-commit.js";
 import { fromJson, toJson } from "./json-columns.js";
 import { metadataFilterSql, type SqlCondition } from "./metadata-filter.js";
-
-const SEP = "\u001f";
-const nsPath = (namespace: string[]) => namespace.map((label) => `${label}${SEP}`).join("");
 
 interface Row {
   namespace: string;
@@ -56,12 +55,6 @@ function valueFilterSql(filter: Record<string, unknown> | undefined): SqlConditi
   }
   const eq = metadataFilterSql("store_items.value", equalities);
   return { sql: [eq.sql, ...parts].join(" AND "), params: [...eq.params, ...params] };
-}
-
-function matchesPath(namespace: string[], path: string[], at: "prefix" | "suffix"): boolean {
-  if (path.length > namespace.length) return false;
-  const part = at === "prefix" ? namespace.slice(0, path.length) : namespace.slice(namespace.length - path.length);
-  return path.every((label, i) => label === "*" || label === part[i]);
 }
 
 export class SqliteStore implements ItemStore {
@@ -152,32 +145,17 @@ export class SqliteStore implements ItemStore {
   }): Promise<string[][]> {
     const auth = metadataFilterSql(PSEUDO_METADATA, options.authFilter);
     // A literal prefix (up to the first wildcard) narrows the scan in SQL.
-    const literal: string[] = [];
-    for (const label of options.prefix ?? []) {
-      if (label === "*") break;
-      literal.push(label);
-    }
-    const prefix = nsPath(literal);
+    const prefix = literalPrefixPath(options.prefix);
     const rows = this.db
       .prepare<unknown[], { namespace: string }>(
         `SELECT DISTINCT namespace FROM store_items
          WHERE substr(ns_path, 1, ?) = ? AND (expires_at IS NULL OR expires_at > ?) AND ${auth.sql}`,
       )
       .all(prefix.length, prefix, new Date().toISOString(), ...auth.params);
-    const seen = new Set<string>();
-    const out: string[][] = [];
-    for (const { namespace } of rows) {
-      const ns = fromJson<string[]>(namespace);
-      if (options.prefix && !matchesPath(ns, options.prefix, "prefix")) continue;
-      if (options.suffix && !matchesPath(ns, options.suffix, "suffix")) continue;
-      const shown = options.maxDepth !== undefined ? ns.slice(0, options.maxDepth) : ns;
-      const id = JSON.stringify(shown);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      out.push(shown);
-    }
-    out.sort((a, b) => (a.join(SEP) < b.join(SEP) ? -1 : a.join(SEP) > b.join(SEP) ? 1 : 0));
-    return out.slice(options.offset, options.offset + options.limit);
+    return selectNamespaces(
+      rows.map((r) => fromJson<string[]>(r.namespace)),
+      options,
+    );
   }
 
   async sweepExpired(): Promise<number> {
@@ -189,37 +167,4 @@ export class SqliteStore implements ItemStore {
   async truncate(): Promise<void> {
     return this.group.write(() => void this.db.prepare(`DELETE FROM store_items`).run());
   }
-}
-
-/** The store as LangGraph graphs use it (`config.store`, `getStore()`): LangGraph's operations. */
-class LangGraphStore extends BaseStore {
-  constructor(private readonly items: SqliteStore) {
-    super();
-  }
-
-  async batch<Op extends Operation[]>(operations: Op): Promise<OperationResults<Op>> {
-    const results: unknown[] = [];
-    for (const op of operations) {
-      if ("namespacePrefix" in op) {
-        const found = await this.items.search(op.namespacePrefix, { filter: op.filter, limit: op.limit ?? 10, offset: op.offset ?? 0 });
-        results.push(found.map(toLangGraphItem));
-      } else if ("value" in op) {
-        if (op.value === null) await this.items.delete(op.namespace, op.key);
-        else await this.items.put(op.namespace, op.key, op.value);
-        results.push(undefined);
-      } else if ("key" in op) {
-        const item = await this.items.get(op.namespace, op.key);
-        results.push(item ? toLangGraphItem(item) : null);
-      } else {
-        const prefix = op.matchConditions?.find((c) => c.matchType === "prefix")?.path;
-        const suffix = op.matchConditions?.find((c) => c.matchType === "suffix")?.path;
-        results.push(await this.items.listNamespaces({ prefix, suffix, maxDepth: op.maxDepth, limit: op.limit, offset: op.offset }));
-      }
-    }
-    return results as OperationResults<Op>;
-  }
-}
-
-function toLangGraphItem(item: StoreItem): Item {
-  return { namespace: item.namespace, key: item.key, value: item.value, createdAt: new Date(item.created_at), updatedAt: new Date(item.updated_at) };
 }
