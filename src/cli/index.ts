@@ -51,6 +51,7 @@ interface ServeFlags {
   shutdownGrace: number;
   runTimeout?: number;
   bodyLimit: number;
+  console: boolean;
 }
 
 export function buildProgram(): Command {
@@ -111,6 +112,7 @@ export function buildProgram(): Command {
     .option("--shutdown-grace <seconds>", "on SIGTERM/SIGINT, how long running runs may finish before they are handed back to the queue", integer("--shutdown-grace", 0, 86_400), 30)
     .option("--run-timeout <seconds>", "stop a run that executes longer than this; it ends with status timeout (default: no limit)", integer("--run-timeout", 1, 31_536_000))
     .option("--body-limit <megabytes>", "largest request body accepted (a larger one is answered 413)", integer("--body-limit", 1, 1024), 10)
+    .option("--no-console", "do not serve the built-in console at /console")
     .exitOverride()
     .action(async (opts: ServeFlags) => {
       await runServe({
@@ -123,6 +125,7 @@ export function buildProgram(): Command {
         shutdownGraceMs: opts.shutdownGrace * 1000,
         runTimeoutMs: opts.runTimeout === undefined ? undefined : opts.runTimeout * 1000,
         bodyLimit: opts.bodyLimit * 1024 * 1024,
+        console: opts.console,
       });
     });
 

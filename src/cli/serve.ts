@@ -22,6 +22,8 @@ export interface ServeOptions {
   runTimeoutMs?: number;
   /** Largest request body, in bytes. */
   bodyLimit: number;
+  /** Serve the built-in console at /console. */
+  console: boolean;
 }
 
 export async function runServe(options: ServeOptions): Promise<void> {
@@ -36,12 +38,13 @@ export async function runServe(options: ServeOptions): Promise<void> {
     leaseMs: options.leaseMs,
     runTimeoutMs: options.runTimeoutMs,
     bodyLimit: options.bodyLimit,
+    console: options.console,
     logger,
   });
   for (const key of server.config.unknownKeys) logger.warn(`langgraph.json: unknown key "${key}" is ignored`);
   logger.info(
-    { url: server.url, graphs: server.graphs, auth: server.auth ?? null, data: server.dataLocation, workers: options.workers },
-    `agent-server serving, API: ${server.url} `,
+    { url: server.url, console: server.consoleUrl ?? null, graphs: server.graphs, auth: server.auth ?? null, data: server.dataLocation, workers: options.workers },
+    `agent-server serving, API: ${server.url} ${server.consoleUrl ? `Console: ${server.consoleUrl} ` : ""}`,
   );
   stopOnSignals(logger, options.shutdownGraceMs, () => server.close({ graceMs: options.shutdownGraceMs }));
 }

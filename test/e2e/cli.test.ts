@@ -22,7 +22,7 @@ describe("agent-server CLI", () => {
       expect(devHelp.stdout).toContain(flag);
     }
     const serveHelp = await runCli(["serve", "--help"]);
-    for (const flag of ["--config", "--host", "--port", "--database-url", "--workers", "--lease-seconds", "--shutdown-grace", "--run-timeout", "--body-limit"]) {
+    for (const flag of ["--config", "--host", "--port", "--database-url", "--workers", "--lease-seconds", "--shutdown-grace", "--run-timeout", "--body-limit", "--no-console"]) {
       expect(serveHelp.stdout).toContain(flag);
     }
     expect((await runCli(["migrate", "--help"])).stdout).toContain("--database-url");
@@ -51,6 +51,26 @@ describe("agent-server CLI", () => {
       expect(unreachable.stderr.trim().split("\n")).toEqual([
         'agent-server: cannot connect to the database postgres://postgres@127.0.0.1:5432/agent_server_no_such_database: database "agent_server_no_such_database" does not exist',
       ]);
+    }
+  });
+
+  it("serve: JSON logs, the console unless --no-console, no Studio bypass", async () => {
+    const project = path.join(tmp, "serve");
+    cpSync(path.join(REPO_ROOT, "examples"), path.join(project, "examples"), { recursive: true });
+    cpSync(path.join(REPO_ROOT, "langgraph.json"), path.join(project, "langgraph.json"));
+    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
+    for (const consoleOn of [true, false]) {
+      const args = [BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--config", project, ...(consoleOn ? [] : ["--no-console"])];
+      const serve = await startDev(process.execPath, args, { cwd: REPO_ROOT, env: { LOG_LEVEL: "info" } });
+      try {
+        const line = serve.output().split("\n").find((l) => l.includes("agent-server serving"))!;
+        expect(JSON.parse(line)).toMatchObject({ url: serve.url, console: consoleOn ? `${serve.url}/console/` : null });
+        expect((await fetch(`${serve.url}/console/`)).status).toBe(consoleOn ? 200 : 401);
+        const studio = await fetch(`${serve.url}/threads/search`, { method: "POST", headers: { "x-auth-scheme": "langsmith", "content-type": "application/json" }, body: "{}" });
+        expect(studio.status).toBe(401);
+      } finally {
+        expect((await serve.stop("SIGTERM")).code).toBe(0);
+      }
     }
   });
 
