@@ -6,7 +6,11 @@ import os from "node:os";
 import path from "node:path";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import Database from "better-sqlite3";
-import { ANSWER, graph } from "./tokens-graph.js";
+import { ANSWER } from "./tokens-answer.mjs";
+import { graph } from "./tokens-graph.js";
+
+// As the server runs graphs: LangChain's callbacks awaited, so no token is dropped (see executor.ts).
+process.env.LANGCHAIN_CALLBACKS_BACKGROUND ??= "false";
 
 const seconds = Number(process.argv[2] ?? 5);
 const dir = mkdtempSync(path.join(os.tmpdir(), "agent-server-tokens-"));

@@ -13,6 +13,7 @@ import path from "node:path";
 import { BIG, createThread, DURATION, echoed, freePort, HELLO, here, loop, median, post, root, ROUNDS, rssMb, seedThreads, smoke, startServer } from "./harness.mjs";
 import { benchDatabase, instancesScenario } from "./postgres.mjs";
 import { scenarios } from "./scenarios.mjs";
+import { tokenScenarios } from "./tokens.mjs";
 import { fmt, printTable } from "./table.mjs";
 
 const args = process.argv.slice(2);
@@ -82,8 +83,10 @@ async function main() {
     ctx.fastify = fastify;
     const engineOut = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(here, "ceiling-engine.ts"), String(DURATION)], { cwd: root, encoding: "utf8" });
     results.ceilings.engine = JSON.parse(engineOut.trim().split("\n").at(-1));
+    const tokensOut = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(here, "ceiling-tokens.ts"), String(DURATION)], { cwd: root, encoding: "utf8" });
+    results.ceilings.tokens = JSON.parse(tokensOut.trim().split("\n").at(-1));
 
-    for (const scenario of scenarios(ctx)) {
+    for (const scenario of [...scenarios(ctx), ...tokenScenarios(ctx)]) {
       if (only && !scenario.name.includes(only)) continue;
       if (scenario.pairedWith) {
         const [on, off] = await scenario.run(ours, noauth);
@@ -103,7 +106,7 @@ async function main() {
         row.postgres = median(rounds.postgres);
       } else {
         row.ours = await scenario.run(ours);
-        if (pgServer) row.postgres = await scenario.run(pgServer);
+        if (pgServer && !scenario.tokens) row.postgres = await scenario.run(pgServer);
       }
       if (reference) row.reference = await scenario.run(reference);
       results.scenarios.push(row);

@@ -56,7 +56,12 @@ export function scenarios(ctx) {
         name: `stateless /runs/wait, ${clients} client${clients > 1 ? "s" : ""}`,
         ceiling: "engine",
         alternate: true,
-        run: (s) => loop(s, clients, async () => echoed((await post(s, "/runs/wait", { assistant_id: "agent", input: HELLO })).text)),
+        run: async (s) => {
+          const r = await loop(s, clients, async () => echoed((await post(s, "/runs/wait", { assistant_id: "agent", input: HELLO })).text));
+          // The most runs/s the server gave: the offered load of the half-load scenario below.
+          if (clients > 1) (ctx.maxRuns ??= {})[s.name] = r.rps;
+          return r;
+        },
       },
       {
         name: `threaded /runs/wait, ${clients} client${clients > 1 ? "s" : ""}`,
@@ -102,6 +107,43 @@ export function scenarios(ctx) {
         full.sort((a, b) => a - b);
         ctx.streamFull = { p50: percentile(full, 50), p99: percentile(full, 99) };
         return { rps: null, p50: percentile(first, 50), p99: percentile(first, 99), errors, requests: first.length, cpuPerReq: null, note: `answer p50 ${percentile(full, 50).toFixed(1)} ms` };
+      },
+    },
+    {
+      // Latency at a load the server can carry (half of the most runs/s it gave with 16 clients),
+      // not at saturation: stateless /runs/stream opened at a fixed rate, whatever the answers do.
+      name: "/runs/stream: first event at half load",
+      run: async (s) => {
+        const rate = Math.max(1, (ctx.maxRuns?.[s.name] ?? 20) / 2);
+        const first = [];
+        let errors = 0;
+        const pending = [];
+        const t0 = performance.now();
+        for (let i = 0; performance.now() - t0 < DURATION * 1000; i++) {
+          const due = t0 + (i * 1000) / rate;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          pending.push(
+            (async () => {
+              const start = performance.now();
+              const res = await request(`${s.url}/runs/stream`, {
+                method: "POST",
+                headers: JSON_HEADERS,
+                body: JSON.stringify({ assistant_id: "agent", input: HELLO, stream_mode: ["values"] }),
+              });
+              let text = "";
+              for await (const chunk of res.body) {
+                if (!text) first.push(performance.now() - start);
+                text += chunk;
+              }
+              if (!echoed(text)) errors++;
+            })().catch(() => errors++),
+          );
+        }
+        await Promise.all(pending);
+        const seconds = (performance.now() - t0) / 1000;
+        first.sort((a, b) => a - b);
+        return { rps: pending.length / seconds, p50: percentile(first, 50), p99: percentile(first, 99), errors, requests: pending.length, cpuPerReq: null, note: `offered ${rate.toFixed(0)} runs/s` };
       },
     },
   ];

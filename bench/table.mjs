@@ -9,6 +9,7 @@ export function printTable(results, { vsReference, postgres, big, smoke }) {
   const by = (name) => results.scenarios.find((r) => r.name === name)?.ours;
   const engineRps = results.ceilings.engine?.runsPerSecond;
   const fastifyRps = results.ceilings.fastifyOk?.rps;
+  const tokensRps = results.ceilings.tokens?.chunksPerSecond;
   const rows = [["scenario", "req/s", "p50 ms", "p99 ms", "errors", "cpu ms/req", "vs ceiling", ...(vsReference ? ["ref req/s", "ref p50", "ratio"] : []), ...(postgres ? ["pg req/s", "pg p50", "pg errors", "pg/sqlite"] : [])]];
   const pgColumns = (pgRow, sqliteRow) =>
     postgres ? [fmt(pgRow?.rps, 0), fmt(pgRow?.p50), String(pgRow?.errors ?? ""), pgRow ? (pgRow.rps && sqliteRow.rps ? fmt(pgRow.rps / sqliteRow.rps, 2) : `p50 ${fmt(pgRow.p50)} ms`) : ""] : [];
@@ -18,6 +19,7 @@ export function printTable(results, { vsReference, postgres, big, smoke }) {
     if (r.name.includes("/runs/wait") && engineRps) ceiling = `${fmt(r.ours.rps / engineRps, 2)} of engine loop`;
     if (r.name.startsWith("auth off") && by("auth on: GET thread")) ceiling = `auth on/off ${fmt(by("auth on: GET thread").rps / r.ours.rps, 2)}`;
     if (r.name.startsWith("/runs/stream") && r.ours.note) ceiling = r.ours.note;
+    if (r.name.startsWith("tokens:")) ceiling = r.ours.unit === "chunks" && tokensRps ? `${fmt(r.ours.rps / tokensRps, 2)} of in-process` : (r.ours.note ?? "");
     const ref = r.reference;
     const ratio = ref ? (r.ours.rps && ref.rps ? `${fmt(r.ours.rps / ref.rps, 1)}x req/s` : `${fmt(ref.p50 / r.ours.p50, 1)}x faster p50`) : "";
     rows.push([r.name, fmt(r.ours.rps, 0), fmt(r.ours.p50), fmt(r.ours.p99), String(r.ours.errors), fmt(r.ours.cpuPerReq, 2), ceiling, ...(vsReference ? [fmt(ref?.rps, 0), fmt(ref?.p50), ratio] : []), ...pgColumns(r.postgres, r.ours)]);
@@ -33,9 +35,11 @@ export function printTable(results, { vsReference, postgres, big, smoke }) {
   }
   rows.push(["ceiling: bare Fastify GET /ok", fmt(fastifyRps, 0), fmt(results.ceilings.fastifyOk?.p50), fmt(results.ceilings.fastifyOk?.p99), "", "", ""]);
   rows.push(["ceiling: engine loop (runs/s)", fmt(engineRps, 0), fmt(results.ceilings.engine?.msPerRun), "", "", "", ""]);
+  rows.push(["ceiling: in-process token stream (chunks/s)", fmt(tokensRps, 0), "", "", "", "", ""]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? "").length)));
   const line = (r) => "| " + r.map((c, i) => String(c ?? "").padEnd(widths[i])).join(" | ") + " |";
   process.stdout.write(`\nagent-server bench — ${results.date}, ${results.machine.cpus} cores, Node ${results.machine.node}${smoke ? " (smoke)" : ""}\n\n`);
   process.stdout.write(line(rows[0]) + "\n| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |\n");
   for (const r of rows.slice(1)) process.stdout.write(line(r) + "\n");
+  process.stdout.write("\nToken rows: req/s is chunks/s, p50/p99 the time to the first chunk, cpu ms/req the server's CPU per 1,000 chunks.\n");
 }

@@ -4,9 +4,7 @@
 // the client as they are produced.
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-
-const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 ";
-export const ANSWER = Array.from({ length: 2000 }, (_, i) => ALPHABET[i % ALPHABET.length]).join("");
+import { ANSWER } from "./tokens-answer.mjs";
 
 function chatGraph(sleep?: number) {
   const model = new FakeListChatModel({ responses: [ANSWER], ...(sleep ? { sleep } : {}) });
