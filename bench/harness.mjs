@@ -111,6 +111,7 @@ export async function startServer(name, command, argv, { cwd = root, env = {}, t
   if (Date.now() >= deadline) throw new Error(`${name} did not answer /ok in time:\n${output}`);
   return {
     name,
+    output: () => output,
     url: url.replace("localhost", "127.0.0.1"),
     pid: child.pid,
     startupMs: performance.now() - started,

@@ -104,8 +104,13 @@ async function readersCost(server, readers, repeats) {
     const runId = JSON.parse(text).run_id;
     const results = await Promise.all(
       Array.from({ length: readers }, async () => {
-        const res = await request(`${server.url}/threads/${thread}/runs/${runId}/stream`, { headers: JSON_HEADERS });
-        return readTokens(res.body, t0);
+        try {
+          const res = await request(`${server.url}/threads/${thread}/runs/${runId}/stream`, { headers: JSON_HEADERS });
+          return await readTokens(res.body, t0);
+        } catch (err) {
+          process.stderr.write(`READER FAILED: ${err?.message}\n`);
+          return { ok: false };
+        }
       }),
     );
     costs.push(cpuMs(server.pid) - cpu0);

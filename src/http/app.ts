@@ -9,7 +9,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { AssistantService } from "../assistants/service.js";
 import type { AuthContext, Authenticator } from "../auth/authenticate.js";
@@ -111,7 +111,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     trustProxy: false,
     // Large headers (long JWTs, a 64 KB Authorization) reach authenticate and get a clean 401
     // instead of Node's bare 431.
-    serverFactory: (handler) => createHttpServer({ maxHeaderSize: 256 * 1024 }, handler),
+    // (Fastify's own http.createServer, so its keep-alive timeout applies: with a server of ours
+    // Node's 5 s default cut idle client connections while clients were reusing them.)
+    http: { maxHeaderSize: 256 * 1024 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest("auth", null);

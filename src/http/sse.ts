@@ -41,7 +41,7 @@ export async function sendSse(
     for await (const event of events) {
       if (raw.destroyed) break;
       // A slow client must not hold the run back: events queue in the broker, not in the worker.
-      if (!raw.write(sseFrame(event, options.withIds))) await new Promise((r) => raw.once("drain", r).once("close", r));
+      if (!raw.write(sseFrame(event, options.withIds))) await drained(raw);
     }
     raw.end();
   } catch (err) {
@@ -74,4 +74,17 @@ export async function sendJsonWhenReady(reply: FastifyReply, json: Promise<strin
   } finally {
     clearInterval(keepAlive);
   }
+}
+
+/** Resolves when the response can take more, or is gone; leaves no listener behind either way. */
+function drained(raw: NodeJS.WritableStream & { once: (e: string, f: () => void) => unknown; off: (e: string, f: () => void) => unknown }): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      raw.off("drain", done);
+      raw.off("close", done);
+      resolve();
+    };
+    raw.once("drain", done);
+    raw.once("close", done);
+  });
 }

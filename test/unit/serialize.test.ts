@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { serialize } from "../../src/graphs/serialize.js";
 
 /** What LangChain itself makes of a message for the API: its dict, with its type. */
-function langchainDict(message: { toDict(): { type: string; data: Record<string, unknown> } }) {
+function langchainDict(message: { toDict(): { type: string; data: object } }) {
   const { type, data } = message.toDict();
   return { ...JSON.parse(JSON.stringify(data)), type };
 }
