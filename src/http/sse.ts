@@ -17,12 +17,31 @@ export function sseFrame(event: SseEvent, withId: boolean): string {
 }
 
 /**
+ * The frame of an event that many readers share (a run's log): built once, kept on the event.
+ * A hundred readers of one token stream then write the same string a hundred times instead of
+ * building it a hundred times.
+ */
+const FRAMES = new WeakMap<SseEvent, string>();
+/** The same for a batch that several readers were handed together: encoded once, written to each. */
+const BATCHES = new WeakMap<readonly SseEvent[], Buffer>();
+function sharedFrame(event: SseEvent, withId: boolean): string {
+  if (!withId) return sseFrame(event, false);
+  let frame = FRAMES.get(event);
+  if (frame === undefined) {
+    frame = sseFrame(event, true);
+    FRAMES.set(event, frame);
+  }
+  return frame;
+}
+
+/**
  * Takes over the response and writes `events` as SSE until they end or the client goes away.
- * Headers set on the reply before (CORS, Content-Location) are kept.
+ * Headers set on the reply before (CORS, Content-Location) are kept. `events` may come in batches
+ * (the events that arrived together): a batch is one write.
  */
 export async function sendSse(
   reply: FastifyReply,
-  events: AsyncIterable<SseEvent>,
+  events: AsyncIterable<SseEvent | readonly SseEvent[]>,
   options: { withIds: boolean; heartbeatMs: number; headers?: Record<string, string> },
 ): Promise<void> {
   reply.hijack();
@@ -38,10 +57,11 @@ export async function sendSse(
   raw.flushHeaders();
   const heartbeat = setInterval(() => raw.write(": heartbeat\n\n"), options.heartbeatMs);
   try {
-    for await (const event of events) {
+    for await (const item of events) {
       if (raw.destroyed) break;
+      const chunk = Array.isArray(item) ? batchFrames(item as readonly SseEvent[], options.withIds) : sharedFrame(item as SseEvent, options.withIds);
       // A slow client must not hold the run back: events queue in the broker, not in the worker.
-      if (!raw.write(sseFrame(event, options.withIds))) await drained(raw);
+      if (!raw.write(chunk)) await drained(raw);
     }
     raw.end();
   } catch (err) {
@@ -74,6 +94,17 @@ export async function sendJsonWhenReady(reply: FastifyReply, json: Promise<strin
   } finally {
     clearInterval(keepAlive);
   }
+}
+
+function batchFrames(batch: readonly SseEvent[], withIds: boolean): string | Buffer {
+  if (batch.length === 1) return sharedFrame(batch[0]!, withIds);
+  if (!withIds) return batch.map((event) => sseFrame(event, false)).join("");
+  let bytes = BATCHES.get(batch);
+  if (bytes === undefined) {
+    bytes = Buffer.from(batch.map((event) => sharedFrame(event, true)).join(""));
+    BATCHES.set(batch, bytes);
+  }
+  return bytes;
 }
 
 /** Resolves when the response can take more, or is gone; leaves no listener behind either way. */

@@ -35,6 +35,10 @@ interface RunLog {
   /** Ended by the server stopping, not by the run: readers get ServerStopping. */
   stopped?: boolean;
   wakers: Set<() => void>;
+  /** A wake is scheduled for the end of this turn of the event loop. */
+  wakeScheduled: boolean;
+  /** The last batch handed out: readers woken together get the same array (and share its frames). */
+  lastBatch?: { from: number; to: number; events: RunEvent[] };
   dropTimer?: NodeJS.Timeout;
 }
 
@@ -59,7 +63,7 @@ export class RunBroker {
   private log(runId: string): RunLog {
     let log = this.logs.get(runId);
     if (!log) {
-      log = { base: 0, events: [], opened: false, remoteReaders: 0, done: false, wakers: new Set() };
+      log = { base: 0, events: [], opened: false, remoteReaders: 0, done: false, wakers: new Set(), wakeScheduled: false };
       this.logs.set(runId, log);
     }
     return log;
@@ -87,7 +91,13 @@ export class RunBroker {
     const record = { id: log.base + log.events.length, event, data };
     log.events.push(record);
     this.shared?.append(runId, record);
-    this.wake(log);
+    // Readers are woken once per turn of the event loop, not once per event: a model streaming
+    // tokens publishes hundreds of events in a turn, and each reader then takes them in one batch
+    // (one wake, one write) however many readers there are.
+    if (!log.wakeScheduled) {
+      log.wakeScheduled = true;
+      setImmediate(() => this.wake(log));
+    }
   }
 
   /** Resolves once the run's events are where every instance's readers look (before its outcome is recorded). */
@@ -113,6 +123,11 @@ export class RunBroker {
    * run that finished long ago (log dropped) does not wait forever.
    */
   async *subscribe(runId: string, options: SubscribeOptions): AsyncGenerator<RunEvent> {
+    for await (const batch of this.subscribeBatches(runId, options)) yield* batch;
+  }
+
+  /** As `subscribe`, in batches: the events that arrived together (what a stream writes at once). */
+  async *subscribeBatches(runId: string, options: SubscribeOptions): AsyncGenerator<RunEvent[]> {
     if (this.shared) {
       yield* this.subscribeShared(this.shared, runId, options);
       return;
@@ -123,9 +138,17 @@ export class RunBroker {
   }
 
   /** The in-memory log from `next` on, live until the run finishes here. */
-  private async *followLocal(log: RunLog, next: number, options: SubscribeOptions): AsyncGenerator<RunEvent> {
+  private async *followLocal(log: RunLog, next: number, options: SubscribeOptions): AsyncGenerator<RunEvent[]> {
     while (!options.signal?.aborted) {
-      while (next - log.base < log.events.length) yield log.events[next++ - log.base]!;
+      if (next - log.base < log.events.length) {
+        const from = next - log.base;
+        const to = log.events.length;
+        const last = log.lastBatch;
+        const batch = last && last.from === from && last.to === to && last.events[0] === log.events[from] ? last.events : (log.lastBatch = { from, to, events: log.events.slice(from) }).events;
+        next += batch.length;
+        yield batch;
+        continue;
+      }
       if (log.done) {
         if (log.stopped) throw new ServerStopping();
         return;
@@ -153,7 +176,7 @@ export class RunBroker {
    * Several instances: the database's events until the run is opened here (then the in-memory
    * log, once what an earlier attempt elsewhere published has been read from the database).
    */
-  private async *subscribeShared(shared: SharedEventLog, runId: string, options: SubscribeOptions): AsyncGenerator<RunEvent> {
+  private async *subscribeShared(shared: SharedEventLog, runId: string, options: SubscribeOptions): AsyncGenerator<RunEvent[]> {
     const log = this.log(runId);
     log.remoteReaders++;
     const watch = shared.watch(runId);
@@ -175,9 +198,9 @@ export class RunBroker {
         const ended = !log.opened && (await options.isTerminal());
         const limit = log.opened ? Math.min(PAGE, log.base - next) : PAGE;
         const batch = await shared.fetch(runId, next - 1, limit);
-        for (const event of batch) {
-          next = event.id + 1;
-          yield event;
+        if (batch.length) {
+          next = batch.at(-1)!.id + 1;
+          yield batch;
         }
         if (log.opened) {
           // Caught up with what came before this instance's attempt, or nothing more is there.
@@ -206,6 +229,7 @@ export class RunBroker {
   }
 
   private wake(log: RunLog): void {
+    log.wakeScheduled = false;
     const wakers = [...log.wakers];
     log.wakers.clear();
     for (const w of wakers) w();

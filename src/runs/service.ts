@@ -173,7 +173,16 @@ export class RunService {
    * event; `authorize` has been done by the caller (`get`).
    */
   events(run: Run, options: { afterId?: number; signal?: AbortSignal }): AsyncGenerator<RunEvent> {
-    return this.broker.subscribe(run.run_id, { ...options, pending: run.status === "pending", isTerminal: () => this.isTerminal(run.run_id) });
+    return this.broker.subscribe(run.run_id, this.subscription(run, options));
+  }
+
+  /** As `events`, in the batches they arrive in (what a stream writes at once). */
+  eventBatches(run: Run, options: { afterId?: number; signal?: AbortSignal }): AsyncGenerator<RunEvent[]> {
+    return this.broker.subscribeBatches(run.run_id, this.subscription(run, options));
+  }
+
+  private subscription(run: Run, options: { afterId?: number; signal?: AbortSignal }) {
+    return { ...options, pending: run.status === "pending", isTerminal: () => this.isTerminal(run.run_id) };
   }
 
   /**

@@ -40,7 +40,7 @@ export function runRoutes(app: App, deps: AppDeps): void {
     const headers: Record<string, string> = { "content-location": runPath(run, options.stateless) };
     // Resumable runs tell the SDKs where to reconnect (they resend Last-Event-ID there).
     if (run.kwargs.resumable) headers.location = `${runPath(run, options.stateless)}/stream`;
-    await sendSse(reply, runs.events(run, { afterId: options.afterId, signal }), { withIds: true, heartbeatMs: deps.heartbeatMs, headers });
+    await sendSse(reply, runs.eventBatches(run, { afterId: options.afterId, signal }), { withIds: true, heartbeatMs: deps.heartbeatMs, headers });
   }
 
   // --- stateful: a thread in the path -----------------------------------------------------
