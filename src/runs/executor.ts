@@ -8,6 +8,7 @@
 import { Command, createGraphRunStream, Send, STREAM_EVENTS_V3_MODES } from "@langchain/langgraph";
 import { applyIdentity, checkpointFields, type ConfigIdentity } from "../graphs/configurable.js";
 import type { RunnableGraph } from "../graphs/registry.js";
+import { serialize } from "../graphs/serialize.js";
 import type { Assistant, Run, RunInternal } from "../storage/types.js";
 import { checkpointEventData, debugEventData } from "./checkpoint-events.js";
 import { LegacyMessages } from "./legacy-messages.js";
@@ -15,6 +16,27 @@ import { LegacyMessages } from "./legacy-messages.js";
 export interface StreamChunk {
   event: string;
   data: unknown;
+  /** The data as JSON already, when the executor made it more cheaply than `serialize` would. */
+  json?: string;
+}
+
+/**
+ * messages-tuple events, one per token: `[message chunk, metadata]`, where LangGraph hands every
+ * token of one model call the same metadata object (node, step, tags, ids: most of the event's
+ * bytes). Its JSON is made once per model call; only the chunk is serialised per token.
+ */
+class TupleSerializer {
+  private readonly metadata = new WeakMap<object, string>();
+
+  serialize(data: unknown): string | undefined {
+    if (!Array.isArray(data) || data.length !== 2 || typeof data[1] !== "object" || data[1] === null) return undefined;
+    let meta = this.metadata.get(data[1]);
+    if (meta === undefined) {
+      meta = serialize(data[1]);
+      this.metadata.set(data[1], meta);
+    }
+    return `[${serialize(data[0])},${meta}]`;
+  }
 }
 
 /** What the worker learns from the stream itself, so it need not read the state back. */
@@ -86,6 +108,7 @@ export async function* executeRun(
   const { config } = buildRunConfig(run, assistant, internal);
   const requested = new Set(run.kwargs.stream_mode.length ? run.kwargs.stream_mode : ["values"]);
   const legacy = requested.has("messages") ? new LegacyMessages() : undefined;
+  const tuples = new TupleSerializer();
   const libraryModes = new Set([...requested].map((m) => LIBRARY_MODE[m]).filter((m): m is string => !!m));
   // Always read values: legacy messages announce completed messages from them, and the last one
   // is the run's final state.
@@ -116,7 +139,7 @@ export async function* executeRun(
     const { ns, mode, data } = item;
     const name = (event: string) => (ns.length ? `${event}|${ns.join("|")}` : event);
     if (mode === "messages") {
-      if (requested.has("messages-tuple")) yield { event: name("messages"), data };
+      if (requested.has("messages-tuple")) yield { event: name("messages"), data, json: tuples.serialize(data) };
       if (legacy) yield* legacy.onToken(data);
       continue;
     }

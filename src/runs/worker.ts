@@ -208,7 +208,7 @@ export class WorkerPool {
       // A graph factory is built with the run's whole config: the assistant's, the run's, the server's keys.
       graph = await this.graphs.get(assistant.graph_id, buildRunConfig(run, assistant, run.internal).config, storageBinding(this.storage));
       for await (const chunk of executeRun(graph, run, assistant, run.internal, signal, streamed)) {
-        const json = serialize(chunk.data);
+        const json = chunk.json ?? serialize(chunk.data);
         if (chunk.data === streamed.lastValues) lastValuesJson = json;
         this.broker.publish(run.run_id, chunk.event, json);
       }
