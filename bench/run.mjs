@@ -5,7 +5,10 @@
 // bench/results.json. Flags: --smoke (1 s per scenario, small data: what `npm test` runs),
 // --vs-reference (also runs the LangGraph reference dev server, alternating, and prints ratios),
 // --only <substring> (scenarios whose name contains it), --postgres (every scenario also on the
-// PostgreSQL backend, beside SQLite, and runs/s with one and two instances on one database).
+// PostgreSQL backend, beside SQLite, and runs/s with one and two instances on one database),
+// --baseline <checkout> (an A/B in one run: the same scenarios on another build of agent-server,
+// e.g. a worktree of an older commit with its dist/ built, each scenario alternating between the
+// two, median of the rounds).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -20,6 +23,7 @@ const args = process.argv.slice(2);
 const vsReference = args.includes("--vs-reference");
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 const postgres = args.includes("--postgres");
+const baselineDir = args.includes("--baseline") ? path.resolve(args[args.indexOf("--baseline") + 1]) : undefined;
 const REFERENCE = "@langchain/langgraph-cli@1.5.1";
 
 // ---------- main ----------
@@ -56,6 +60,13 @@ async function main() {
       servers.push(pgServer);
       results.startup.postgres = pgServer.startupMs;
     }
+    let baseline;
+    if (baselineDir) {
+      baseline = await startServer("baseline", process.execPath, [path.join(baselineDir, "bin/agent-server.js"), "dev", "--no-browser", "--port", "0", "--config", freshFixture("fixture")]);
+      servers.push(baseline);
+      results.startup.baseline = baseline.startupMs;
+      results.memory.baselineIdleMb = rssMb(baseline.pid);
+    }
     let reference;
     if (vsReference) {
       const port = await freePort();
@@ -69,7 +80,7 @@ async function main() {
     }
 
     const ctx = { thread: {} };
-    const targets = [ours, ...(reference ? [reference] : []), ...(pgServer ? [pgServer] : [])];
+    const targets = [ours, ...(baseline ? [baseline] : []), ...(reference ? [reference] : []), ...(pgServer ? [pgServer] : [])];
     // The server without auth gets the same data, so "auth on/off" compares only the auth.
     for (const s of [...targets, noauth]) {
       ctx.thread[s.name] = await createThread(s, { bench: "get" });
@@ -78,6 +89,7 @@ async function main() {
     }
     results.memory.afterThreadsMb = rssMb(ours.pid);
     if (reference) results.memory.referenceAfterThreadsMb = rssMb(reference.pid);
+    if (baseline) results.memory.baselineAfterThreadsMb = rssMb(baseline.pid);
 
     // Ceilings, measured in the same run.
     ctx.fastify = fastify;
@@ -95,7 +107,16 @@ async function main() {
         continue;
       }
       const row = { name: scenario.name };
-      if (scenario.alternate && pgServer) {
+      if (baseline) {
+        // A/B: this build and the baseline in alternation, median of the rounds.
+        const rounds = { ours: [], baseline: [] };
+        for (let i = 0; i < ROUNDS; i++) {
+          rounds.ours.push(await scenario.run(ours));
+          rounds.baseline.push(await scenario.run(baseline));
+        }
+        row.ours = median(rounds.ours);
+        row.baseline = median(rounds.baseline);
+      } else if (scenario.alternate && pgServer) {
         // SQLite and Postgres in alternation, median of the rounds: the machine's speed drifts.
         const rounds = { ours: [], postgres: [] };
         for (let i = 0; i < ROUNDS; i++) {
@@ -130,13 +151,20 @@ async function main() {
       process.stderr.write(`  runs/s on one database: 1 instance ${fmt(results.instances.one.rps, 0)}, 2 instances ${fmt(results.instances.all.rps, 0)}\n`);
     }
     results.ceilings.fastifyOk = ctx.fastifyOk;
+    // Memory after the whole bench, and again once the load has stopped for a while: V8 keeps a
+    // grown heap while it is busy and gives it back when idle.
+    results.memory.afterBenchMb = rssMb(ours.pid);
+    if (baseline) results.memory.baselineAfterBenchMb = rssMb(baseline.pid);
+    await new Promise((r) => setTimeout(r, (smoke ? 1 : 30) * 1000));
+    results.memory.afterIdleMb = rssMb(ours.pid);
+    if (baseline) results.memory.baselineAfterIdleMb = rssMb(baseline.pid);
   } finally {
     for (const s of servers) s.stop();
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
     // The servers are told to stop; give them a moment to let go of the database.
     if (pgDatabase) await new Promise((r) => setTimeout(r, 500)).then(() => pgDatabase.drop());
   }
-  printTable(results, { vsReference, postgres, big: BIG, smoke });
+  printTable(results, { vsReference, postgres, baseline: Boolean(baselineDir), big: BIG, smoke });
   writeFileSync(path.join(here, "results.json"), JSON.stringify(results, null, 2));
   const errors = results.scenarios.reduce((n, r) => n + r.ours.errors + (r.postgres?.errors ?? 0), 0) + (results.instances ? results.instances.one.errors + results.instances.all.errors : 0);
   if (errors > 0) {
