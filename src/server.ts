@@ -139,7 +139,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   // messages stream then loses the tokens still queued when it handles the model's end (a fast
   // model loses a quarter of them). Streaming is what a chat client sees: callbacks are awaited,
   // unless the project chose (LANGCHAIN_CALLBACKS_BACKGROUND=true in its environment).
-  process.env.LANGCHAIN_CALLBACKS_BACKGROUND ??= "false";
+  if (!process.env.LANGCHAIN_CALLBACKS_BACKGROUND) process.env.LANGCHAIN_CALLBACKS_BACKGROUND = "false";
   // Graphs read the Platform globals as they are imported (getLogger() at module scope).
   const platform = new PlatformGlobals(logger, apiUrl(options.host ?? "127.0.0.1", options.port ?? 2024, config.mountPrefix));
   platform.install();
