@@ -17,22 +17,11 @@ export function sseFrame(event: SseEvent, withId: boolean): string {
 }
 
 /**
- * The frame of an event that many readers share (a run's log): built once, kept on the event.
- * A hundred readers of one token stream then write the same string a hundred times instead of
- * building it a hundred times.
+ * The frames of a batch that several readers were handed together (a run's readers woken at the
+ * same moment share the batch array): joined and encoded once, then written to each reader's
+ * socket. A hundred readers of one token stream cost one encoding, not a hundred.
  */
-const FRAMES = new WeakMap<SseEvent, string>();
-/** The same for a batch that several readers were handed together: encoded once, written to each. */
 const BATCHES = new WeakMap<readonly SseEvent[], Buffer>();
-function sharedFrame(event: SseEvent, withId: boolean): string {
-  if (!withId) return sseFrame(event, false);
-  let frame = FRAMES.get(event);
-  if (frame === undefined) {
-    frame = sseFrame(event, true);
-    FRAMES.set(event, frame);
-  }
-  return frame;
-}
 
 /**
  * Takes over the response and writes `events` as SSE until they end or the client goes away.
@@ -59,7 +48,7 @@ export async function sendSse(
   try {
     for await (const item of events) {
       if (raw.destroyed) break;
-      const chunk = Array.isArray(item) ? batchFrames(item as readonly SseEvent[], options.withIds) : sharedFrame(item as SseEvent, options.withIds);
+      const chunk = Array.isArray(item) ? batchFrames(item as readonly SseEvent[], options.withIds) : sseFrame(item as SseEvent, options.withIds);
       // A slow client must not hold the run back: events queue in the broker, not in the worker.
       if (!raw.write(chunk)) await drained(raw);
     }
@@ -97,11 +86,11 @@ export async function sendJsonWhenReady(reply: FastifyReply, json: Promise<strin
 }
 
 function batchFrames(batch: readonly SseEvent[], withIds: boolean): string | Buffer {
-  if (batch.length === 1) return sharedFrame(batch[0]!, withIds);
+  if (batch.length === 1) return sseFrame(batch[0]!, withIds);
   if (!withIds) return batch.map((event) => sseFrame(event, false)).join("");
   let bytes = BATCHES.get(batch);
   if (bytes === undefined) {
-    bytes = Buffer.from(batch.map((event) => sharedFrame(event, true)).join(""));
+    bytes = Buffer.from(batch.map((event) => sseFrame(event, true)).join(""));
     BATCHES.set(batch, bytes);
   }
   return bytes;

@@ -111,6 +111,9 @@ export class RunBroker {
     log.done = true;
     log.stopped = options.stopped;
     this.wake(log);
+    // The readers woken just now share the last batch; later ones replay their own slices. Its
+    // encoded frames need not stay with the finished log.
+    setImmediate(() => (log.lastBatch = undefined));
     if (log.dropTimer) clearTimeout(log.dropTimer);
     const retain = options.resumable ? Math.max(this.retainMs, this.resumableRetainMs) : this.retainMs;
     log.dropTimer = setTimeout(() => this.logs.delete(runId), retain);
