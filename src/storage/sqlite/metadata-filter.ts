@@ -108,9 +108,10 @@ function scalarAt(column: string, jsonPath: string, value: unknown, params: unkn
     params.push(jsonPath, jsonPath, value);
     return `(${type} IN ('integer','real') AND ${extract} = ?)`;
   }
-  // Objects and arrays: equal when their canonical JSON texts are equal.
+  // Objects and arrays: equal when their canonical JSON texts are equal. `->` gives the field as
+  // JSON text whatever its type (json_extract gives a string field as bare text, not JSON).
   params.push(jsonPath, JSON.stringify(value));
-  return `json(json_extract(${column}, ?)) = json(?)`;
+  return `json(${column} -> ?) = json(?)`;
 }
 
 function scalarMatch(valueCol: string, typeCol: string, v: unknown, params: unknown[]): string {
@@ -124,6 +125,7 @@ function scalarMatch(valueCol: string, typeCol: string, v: unknown, params: unkn
     params.push(v);
     return `(${typeCol} IN ('integer','real') AND ${valueCol} = ?)`;
   }
+  // json_each's value is JSON text only for objects and arrays (a string element is bare text).
   params.push(JSON.stringify(v));
-  return `json(${valueCol}) = json(?)`;
+  return `(CASE WHEN ${typeCol} IN ('object', 'array') THEN json(${valueCol}) = json(?) END)`;
 }
