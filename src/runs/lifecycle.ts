@@ -203,9 +203,8 @@ export class RunLifecycle {
         status: ending.rollback ? "deleted" : ending.status,
         thread: run.kwargs.temporary ? "delete" : thread,
       });
-      // A run queued behind this one on its thread may now be claimed, by any instance (this one
-      // looks anyway once the execution is over).
-      if (recorded && !run.kwargs.temporary && !this.storage.exclusive) this.announce();
+      // A run queued behind this one on its thread may now be claimed: a shared backend's finish
+      // tells every instance so; this one looks anyway once the execution is over.
       if (!recorded) this.logger.warn({ runId: run.run_id }, "the run was taken over or deleted meanwhile; its outcome here is not recorded");
       return { values, recorded };
     } catch (err) {

@@ -321,7 +321,8 @@ export interface RunRepository {
    * holds the run (false otherwise: another instance took it over, or it was deleted): the run's
    * status (or its deletion); then the thread's status, values and interrupts — its status is
    * `busy` instead while other runs are in flight — or, for a stateless run, the thread's deletion.
-   * A backend several instances share signals `events` with the run's id as it commits.
+   * A backend several instances share signals `events` with the run's id as it commits, and
+   * `runs` when a run is queued on the thread behind this one (some instance may claim it now).
    */
   finish(outcome: RunOutcome): Promise<boolean>;
   /** Puts the runs `owner` holds among `runIds` back to `pending` (a graceful stop); returns their ids. */

@@ -1,6 +1,8 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgresStorage } from "../../src/storage/postgres/index.js";
+import type { PgSignals } from "../../src/storage/postgres/notifications.js";
+import type { Run } from "../../src/storage/types.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.js";
 import { waitFor } from "../helpers/server.js";
 import { describeStorageContract } from "./storage-contract.js";
@@ -47,6 +49,49 @@ describe("postgres signals between instances", () => {
         await a.signals.publish("cancel", "run-2 rollback");
         return got.includes("run-2 rollback");
       });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe("postgres run outcomes", () => {
+  it("signal the run's end to readers everywhere, and queued work to claimers only when a run waits on the thread", async () => {
+    await db.reset();
+    const [a, b] = await Promise.all([openPostgresStorage(db.url, { poolSize: 2 }), openPostgresStorage(db.url, { poolSize: 2 })]);
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+    const run = (n: number) => {
+      const at = new Date(Date.UTC(2027, 0, 1, 0, 0, n)).toISOString();
+      return { run_id: id(1000 + n), thread_id: id(1), assistant_id: id(9), status: "pending" as const, metadata: {}, kwargs: {} as Run["kwargs"], multitask_strategy: "enqueue" as const, created_at: at, updated_at: at };
+    };
+    try {
+      const ended: string[] = [];
+      let claimable = 0;
+      b.signals.subscribe("events", (payload) => ended.push(payload));
+      b.signals.subscribe("runs", () => claimable++);
+      await (b.signals as PgSignals).ready();
+      await a.threads.create({ thread_id: id(1), metadata: {} }, "raise");
+      for (const n of [1, 2]) await a.runs.create({ run: run(n), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+      await waitFor(async () => claimable === 2); // one per creation
+      const now = new Date(Date.UTC(2027, 0, 1, 0, 1));
+      expect(await a.runs.claimNext("a", now, 60_000)).toMatchObject({ run_id: id(1001) });
+      expect(await a.runs.finish({ runId: id(1001), threadId: id(1), owner: "a", status: "success", thread: { status: "idle", values: { n: 1 } } })).toBe(true);
+      // Run 2 waits on the thread: it stays busy, and claimers are told.
+      await waitFor(async () => ended.includes(id(1001)) && claimable === 3);
+      expect(await a.threads.get(id(1))).toMatchObject({ status: "busy", values: { n: 1 } });
+      expect(await a.runs.claimNext("a", now, 60_000)).toMatchObject({ run_id: id(1002) });
+      expect(await a.runs.finish({ runId: id(1002), threadId: id(1), owner: "a", status: "success", thread: { status: "idle", values: { n: 2 } } })).toBe(true);
+      await waitFor(async () => ended.includes(id(1002)));
+      expect(await a.threads.get(id(1))).toMatchObject({ status: "idle", values: { n: 2 } });
+      // Nothing waits any more: no wake-up for claimers (a `cancel` sent after the finish arrives
+      // after anything the finish sent, on the one listening connection).
+      const marker: string[] = [];
+      b.signals.subscribe("cancel", (payload) => marker.push(payload));
+      await waitFor(async () => {
+        await a.signals.publish("cancel", "marker");
+        return marker.length > 0;
+      });
+      expect(claimable).toBe(3);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -244,6 +244,24 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
         expect((await storage.runs.create(input(2, "a"))).kind).toBe("created");
       });
 
+      it("applies a filter with object values and $contains to run creation", async () => {
+        await storage.threads.create({ thread_id: uuid(1), metadata: { owner: "a", team: { id: 1 }, tags: ["x", { k: 1 }] } }, "raise");
+        const input = (n: number, team: number, tag: unknown) => ({
+          run: run(n, uuid(1)),
+          internal: { attempt: 0 },
+          threadMetadata: {},
+          threadConfig: {},
+          threadFilter: { owner: "a", team: { id: team }, tags: { $contains: [tag] } },
+        });
+        expect((await storage.runs.create(input(1, 2, { k: 1 }))).kind).toBe("thread_missing");
+        expect((await storage.runs.create(input(2, 1, { k: 2 }))).kind).toBe("thread_missing");
+        expect((await storage.runs.create(input(3, 1, { k: 1 }))).kind).toBe("created");
+        // Fields of another type than the filter's (a string where it names an object) do not match.
+        await storage.threads.create({ thread_id: uuid(2), metadata: { owner: "a", team: "t", tags: ["x"] } }, "raise");
+        expect((await storage.runs.create({ ...input(4, 1, { k: 1 }), run: run(4, uuid(2)) })).kind).toBe("thread_missing");
+        expect((await storage.runs.create({ ...input(5, 1, "x"), run: run(5, uuid(2)), threadFilter: { tags: { $contains: [{ k: 1 }] } } })).kind).toBe("thread_missing");
+      });
+
       it("claims oldest first, one running run per thread, never the same run twice", async () => {
         for (const t of [1, 2]) await storage.threads.create({ thread_id: uuid(t), metadata: {} }, "raise");
         await storage.runs.create({ run: run(1, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });

@@ -254,6 +254,17 @@ export class Params {
   }
 }
 
+/**
+ * Parameters of a condition that a function runs with EXECUTE (see agent_server_create_run):
+ * `$2[n]`, the elements of one text[] argument, the function's `p_args`.
+ */
+export class ArgParams extends Params {
+  override add(value: unknown): string {
+    this.values.push(value === null ? null : String(value));
+    return `$2[${this.values.length}]`;
+  }
+}
+
 /** A timestamptz column as the API writes times (ISO 8601, milliseconds, UTC). */
 export function iso(value: Date | string | null | undefined): string | null {
   if (value == null) return null;

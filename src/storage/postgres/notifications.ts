@@ -8,6 +8,7 @@ import pg from "pg";
 import type { SignalChannel, Signals } from "../types.js";
 import type { Database } from "./database.js";
 
+// migrations/postgres/0004 names two channels too (agent_server_events, agent_server_runs).
 const CHANNEL_PREFIX = "agent_server_";
 
 /** The Postgres channel a signal travels on. */

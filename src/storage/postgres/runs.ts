@@ -1,9 +1,9 @@
 import type { CancelAction, ClaimedRun, CreateRunInput, CreateRunResult, Run, RunInternal, RunOutcome, RunRepository, RunStatus } from "../types.js";
-import { iso, Params, type Database } from "./database.js";
+import { ArgParams, iso, type Database } from "./database.js";
 import { toJsonb } from "./jsonb.js";
 import { metadataFilterSql } from "./metadata-filter.js";
 import { channelName } from "./notifications.js";
-import { CHECKPOINT_TABLES, setThreadState } from "./threads.js";
+import { CHECKPOINT_TABLES } from "./threads.js";
 
 interface RunRow {
   run_id: string;
@@ -38,6 +38,12 @@ function claimed(row: RunRow): ClaimedRun {
   return { ...toRun(row), attempt: row.attempt, internal: { attempt: row.attempt, auth: row.auth }, cancel: row.cancel_action };
 }
 
+/** What agent_server_create_run answers (migrations/postgres/0004); runs as `to_jsonb` of their rows. */
+type CreateRunAnswer =
+  | { kind: "thread_missing" }
+  | { kind: "busy"; inflight: RunRow[] }
+  | { kind: "created"; created_at: string; inflight: RunRow[] };
+
 /** Postgres's unique_violation: a second running run on a thread (runs_one_running_per_thread). */
 const UNIQUE_VIOLATION = "23505";
 const INFLIGHT = `status IN ('pending', 'running')`;
@@ -49,65 +55,77 @@ export class PostgresRuns implements RunRepository {
   constructor(private readonly pool: Database) {}
 
   async create(input: CreateRunInput): Promise<CreateRunResult> {
-    const { internal } = input;
-    const calledAt = Date.now();
-    return this.pool.transaction(async (db): Promise<CreateRunResult> => {
-      let run = input.run;
-      const now = run.created_at;
-      const created = input.createThreadWith
-        ? await db.query(
-            `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status, config)
-             VALUES ($1, $2, $2, $2, $3::jsonb, 'idle', '{}') ON CONFLICT (thread_id) DO NOTHING`,
-            [run.thread_id, now, toJsonb(input.createThreadWith)],
-          )
-        : undefined;
-      // The thread's row lock orders run creations on one thread, across every instance: the
-      // in-flight runs read next are exactly those committed before us. A thread that existed
-      // and the caller's filter hides is missing, as far as this caller can tell.
-      const p = new Params();
-      const id = p.add(run.thread_id);
-      const visible = created?.rowCount ? "TRUE" : metadataFilterSql("metadata", input.threadFilter, p);
-      const locked = await db.query(`SELECT 1 FROM threads WHERE thread_id = ${id} AND ${visible} FOR UPDATE`, p.values);
-      if (!locked.rowCount) return { kind: "thread_missing" };
-      const inflight = (await db.query<RunRow>(`SELECT * FROM runs WHERE thread_id = $1 AND ${INFLIGHT} ORDER BY created_at, seq`, [run.thread_id])).rows.map(toRun);
-      if (run.multitask_strategy === "reject" && inflight.length > 0) return { kind: "busy", inflight };
-      // Creations on one thread are ordered by its lock, which concurrent requests (on any
-      // instance) may reach in another order than they read the clock. A run admitted after
-      // another sorts after it ("the latest run" is the one that saw the others in flight):
-      // stamped just after the latest in-flight run that is not delayed, if that one is later.
-      const latest = Math.max(...inflight.map((r) => Date.parse(r.created_at)).filter((t) => t <= calledAt + 1_000));
-      if (latest >= Date.parse(run.created_at)) {
-        const createdAt = new Date(latest + 1).toISOString();
-        run = { ...run, created_at: createdAt, updated_at: createdAt };
-      }
-      // The insert, the thread's update and the signal to every instance that there is a run to
-      // claim (sent as the transaction commits), in one statement.
-      await db.query(
-        `WITH inserted AS (
-           INSERT INTO runs (run_id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy, created_at, updated_at, due_at, attempt, auth)
-           VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $8, $10, $11::jsonb))
-         UPDATE threads SET status = 'busy', metadata = metadata || $12::jsonb, config = $13::jsonb, updated_at = $8 WHERE thread_id = $2
-         RETURNING pg_notify($14, $15)`,
-        [
-          run.run_id,
-          run.thread_id,
-          run.assistant_id,
-          run.status,
-          toJsonb(run.metadata),
-          toJsonb(run.kwargs),
-          run.multitask_strategy,
-          run.created_at,
-          run.updated_at,
-          internal.attempt,
-          internal.auth ? toJsonb(internal.auth) : null,
-          toJsonb(input.threadMetadata),
-          toJsonb(input.threadConfig),
-          RUNS_CHANNEL,
-          run.created_at,
-        ],
-      );
-      return { kind: "created", run, inflight };
-    });
+    if (input.createThreadWith && (await this.createOnNewThread(input))) return { kind: "created", run: input.run, inflight: [] };
+    // One round trip: see migrations/postgres/0004 (the thread's lock, its in-flight runs, the
+    // multitask strategy, the run and the thread, the signal).
+    const { run, internal } = input;
+    const filter = new ArgParams();
+    const visible = metadataFilterSql("metadata", input.threadFilter, filter);
+    const { rows } = await this.pool.query<{ result: CreateRunAnswer }>(
+      `SELECT agent_server_create_run($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14, $15) AS result`,
+      [
+        run.run_id,
+        run.thread_id,
+        run.assistant_id,
+        run.status,
+        toJsonb(run.metadata),
+        toJsonb(run.kwargs),
+        run.multitask_strategy,
+        run.created_at,
+        new Date().toISOString(),
+        internal.attempt,
+        internal.auth ? toJsonb(internal.auth) : null,
+        toJsonb(input.threadMetadata),
+        toJsonb(input.threadConfig),
+        visible,
+        filter.values,
+      ],
+    );
+    const answer = rows[0]!.result;
+    if (answer.kind === "thread_missing") return answer;
+    const inflight = answer.inflight.map(toRun);
+    if (answer.kind === "busy") return { kind: "busy", inflight };
+    return { kind: "created", run: { ...run, created_at: answer.created_at, updated_at: answer.created_at }, inflight };
+  }
+
+  /**
+   * A run on a thread that does not exist yet (stateless runs, `if_not_exists: "create"`): the
+   * thread (already busy, with the run's metadata and config) and the run in one statement, with
+   * no transaction around it. Nothing can be in flight on a thread that this statement creates,
+   * and another creation of the same thread id waits on the unique index until it commits. False
+   * when the thread exists: the caller goes the general way.
+   */
+  private async createOnNewThread(input: CreateRunInput): Promise<boolean> {
+    const { run, internal } = input;
+    const { rowCount } = await this.pool.query(
+      `WITH thread AS (
+         INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status, config)
+         VALUES ($2, $8, $8, $8, $12::jsonb || $13::jsonb, 'busy', $14::jsonb)
+         ON CONFLICT (thread_id) DO NOTHING RETURNING thread_id),
+       inserted AS (
+         INSERT INTO runs (run_id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy, created_at, updated_at, due_at, attempt, auth)
+         SELECT $1, thread_id, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $8, $10, $11::jsonb FROM thread RETURNING created_at)
+       SELECT pg_notify($15, $16) FROM inserted`,
+      [
+        run.run_id,
+        run.thread_id,
+        run.assistant_id,
+        run.status,
+        toJsonb(run.metadata),
+        toJsonb(run.kwargs),
+        run.multitask_strategy,
+        run.created_at,
+        run.updated_at,
+        internal.attempt,
+        internal.auth ? toJsonb(internal.auth) : null,
+        toJsonb(input.createThreadWith),
+        toJsonb(input.threadMetadata),
+        toJsonb(input.threadConfig),
+        RUNS_CHANNEL,
+        run.created_at,
+      ],
+    );
+    return rowCount === 1;
   }
 
   async get(runId: string, threadId?: string): Promise<Run | null> {
@@ -182,24 +200,20 @@ export class PostgresRuns implements RunRepository {
       );
       return (rowCount ?? 0) > 0;
     }
-    const thread = outcome.thread;
-    return this.pool.transaction(async (db) => {
-      // The thread first: run creation locks it too, so "are other runs in flight" is read after
-      // any creation that got there first has committed.
-      await db.query(`SELECT 1 FROM threads WHERE thread_id = $1 FOR UPDATE`, [outcome.threadId]);
-      const { rowCount } =
-        outcome.status === "deleted"
-          ? await db.query(`DELETE FROM runs WHERE ${fence} RETURNING ${NOTIFY_ENDED}`, [outcome.runId, outcome.owner])
-          : await db.query(`UPDATE runs SET status = $3, owner = NULL, lease_expires_at = NULL, updated_at = $4 WHERE ${fence} RETURNING ${NOTIFY_ENDED}`, [
-              outcome.runId,
-              outcome.owner,
-              outcome.status,
-              new Date().toISOString(),
-            ]);
-      if (!rowCount) return false;
-      await setThreadState(db, outcome.threadId, thread, outcome.runId);
-      return true;
-    });
+    // One round trip: see migrations/postgres/0004 (the thread's lock, the run, the thread's
+    // state, the signals).
+    const { thread } = outcome;
+    const { rows } = await this.pool.query<{ recorded: boolean }>(`SELECT agent_server_finish_run($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb) AS recorded`, [
+      outcome.runId,
+      outcome.owner,
+      outcome.threadId,
+      outcome.status,
+      new Date().toISOString(),
+      thread.status,
+      thread.values === undefined ? null : toJsonb(thread.values),
+      thread.interrupts === undefined ? null : toJsonb(thread.interrupts),
+    ]);
+    return rows[0]?.recorded === true;
   }
 
   async release(owner: string, runIds: string[]): Promise<string[]> {

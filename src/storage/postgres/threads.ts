@@ -85,17 +85,13 @@ async function pruneCheckpointRows(db: Queryable, threadId: string): Promise<voi
 }
 
 /**
- * Records what a run left on its thread (values and interrupts stored as given, null when
- * absent). With `exceptRunId`, the thread stays `busy` while runs other than that one are in flight.
+ * Sets a thread's status, values and interrupts (stored as given, null when absent). What a run
+ * leaves on its thread is recorded by agent_server_finish_run (migrations/postgres/0004).
  */
-export async function setThreadState(db: Queryable, threadId: string, update: ThreadStateUpdate, exceptRunId?: string): Promise<void> {
+export async function setThreadState(db: Queryable, threadId: string, update: ThreadStateUpdate): Promise<void> {
   const p = new Params();
   const id = p.add(threadId);
-  const status =
-    exceptRunId === undefined
-      ? p.add(update.status)
-      : `CASE WHEN EXISTS (SELECT 1 FROM runs WHERE thread_id = ${id} AND status IN ('pending', 'running') AND run_id <> ${p.add(exceptRunId)})
-         THEN 'busy' ELSE ${p.add(update.status)} END`;
+  const status = p.add(update.status);
   const values = `${p.add(update.values === undefined ? null : toJsonb(update.values))}::jsonb`;
   const interrupts = `${p.add(update.interrupts === undefined ? null : toJsonb(update.interrupts))}::jsonb`;
   const now = p.add(new Date().toISOString());
