@@ -21,7 +21,7 @@ import type { RunService } from "../runs/service.js";
 import type { StoreService } from "../store/service.js";
 import type { ThreadService } from "../threads/service.js";
 import type { UiBundle } from "../ui/bundles.js";
-import { corsDelegator, privateNetworkHook, socketCookieRule } from "./cors.js";
+import { corsSetup, privateNetworkHook, socketCookieRule } from "./cors.js";
 import { isCustomRoute, isFrontApp, mountCustomApp, type CustomApp, type RunAs } from "./custom-app.js";
 import { FrontApp } from "./front-app.js";
 import { errorBody, handleError } from "./errors.js";
@@ -139,7 +139,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const studioOrigin = deps.studioOrigin ?? (() => false);
   app.addHook("onRequest", privateNetworkHook(studioOrigin));
-  await app.register(cors, { delegator: corsDelegator(deps.http?.cors, studioOrigin, (message) => deps.logger.warn(message)) });
+  const corsRules = corsSetup(deps.http?.cors, studioOrigin, (message) => deps.logger.warn(message));
+  if (corsRules.onRequest) app.addHook("onRequest", corsRules.onRequest);
+  await app.register(cors, corsRules.options);
   // Before the auth hook: its onRequest hook marks upgrade requests, and a refused upgrade
   // (401) must find the socket marked so it is closed after the answer.
   if (!deps.http?.disable_runs) await app.register(websocket);

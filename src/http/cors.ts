@@ -16,12 +16,18 @@ const STUDIO_HEADER = "x-auth-scheme";
 
 export type { CorsConfig };
 
-/** The options of one request, for `@fastify/cors`'s delegator. */
-export function corsDelegator(
+/**
+ * `@fastify/cors`'s options. Without `allow_headers` in the config (the usual case) they are
+ * static, with the origin decided per request and a hook that drops the Studio header from what a
+ * non-Studio page asks for (the preflight reflects the rest): `@fastify/cors` rebuilds
+ * per-request options on every request, a few microseconds each. With `allow_headers`, Studio
+ * still gets every header it asks for: per-request options (a delegator).
+ */
+export function corsSetup(
   config: CorsConfig | undefined,
   isStudioOrigin: (origin: string) => boolean,
   onWarning: (message: string) => void,
-): (request: FastifyRequest, callback: (error: Error | null, options: FastifyCorsOptions) => void) => void {
+): { options: FastifyCorsOptions; onRequest?: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void } {
   const c = config ?? {};
   const { origins, anyOrigin } = originList(c);
   const credentials = c.allow_credentials ?? false;
@@ -30,33 +36,40 @@ export function corsDelegator(
     // every site act with the user's cookies: credentials need an explicit list.
     onWarning("http.cors.allow_credentials needs allow_origins or allow_origin_regex; cross-origin requests get no credentials");
   }
+  const configured = anyOrigin ? "*" : origins;
   const base: FastifyCorsOptions = {
-    origin: anyOrigin ? "*" : origins,
     methods: c.allow_methods ?? DEFAULT_METHODS,
-    ...(c.allow_headers ? { allowedHeaders: c.allow_headers } : {}),
     credentials: credentials && !anyOrigin,
     exposedHeaders: [...new Set([...(c.expose_headers ?? []), ...ALWAYS_EXPOSED].map((h) => h.toLowerCase()))],
     ...(c.max_age !== undefined ? { maxAge: c.max_age } : {}),
   };
+  if (!c.allow_headers) {
+    return {
+      // Studio: its own origin echoed.
+      options: { ...base, origin: (origin, callback) => callback(null, origin !== undefined && isStudioOrigin(origin) ? true : configured) },
+      onRequest: (request, _reply, done) => {
+        const requested = request.headers["access-control-request-headers"];
+        if (typeof requested === "string" && requested.toLowerCase().includes(STUDIO_HEADER) && !(request.headers.origin && isStudioOrigin(request.headers.origin))) {
+          request.headers["access-control-request-headers"] = requested
+            .split(",")
+            .map((h) => h.trim())
+            .filter((h) => h && h.toLowerCase() !== STUDIO_HEADER)
+            .join(", ");
+        }
+        done();
+      },
+    };
+  }
+  const listed: FastifyCorsOptions = { ...base, origin: configured, allowedHeaders: c.allow_headers };
   // Studio: its own origin echoed, and every header it asks for (x-auth-scheme included).
-  const { allowedHeaders: _configured, ...rest } = base;
-  const studio: FastifyCorsOptions = { ...rest, origin: true };
-  return (request, callback) => {
-    const origin = request.headers.origin;
-    if (origin && isStudioOrigin(origin)) {
-      callback(null, studio);
-      return;
-    }
-    const requested = request.headers["access-control-request-headers"];
-    if (!c.allow_headers && typeof requested === "string" && requested.toLowerCase().includes(STUDIO_HEADER)) {
-      const allowed = requested
-        .split(",")
-        .map((h) => h.trim())
-        .filter((h) => h && h.toLowerCase() !== STUDIO_HEADER);
-      callback(null, { ...base, allowedHeaders: allowed });
-      return;
-    }
-    callback(null, base);
+  const studio: FastifyCorsOptions = { ...base, origin: true };
+  return {
+    options: {
+      delegator: (request: FastifyRequest, callback: (error: Error | null, options: FastifyCorsOptions) => void) => {
+        const origin = request.headers.origin;
+        callback(null, origin && isStudioOrigin(origin) ? studio : listed);
+      },
+    },
   };
 }
 
