@@ -38,7 +38,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   // CLI prints itself (the banner) and none is lost when the process exits.
   const pretty = pinoPretty({
     colorize: process.stdout.isTTY === true,
-    translateTime: "HH:MM:ss",
+    // The time as HH:MM:SS (UTC), formatted once per second rather than by pino-pretty's date
+    // formatter on every line (a request's line cost more to format than the request).
+    translateTime: false,
+    customPrettifiers: { time: clockTime },
     ignore: "pid,hostname,reqId",
     sync: true,
     destination: options.destination ?? 1,
@@ -57,4 +60,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     pretty,
   );
+}
+
+let clockSecond = -1;
+let clockText = "";
+function clockTime(epochMs: string | object): string {
+  const second = Math.floor(Number(epochMs) / 1000);
+  if (second !== clockSecond) {
+    clockSecond = second;
+    clockText = `[${new Date(second * 1000).toISOString().slice(11, 19)}]`;
+  }
+  return clockText;
 }
