@@ -141,6 +141,10 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
         const a = await storage.threads.search({ filter: { owner: "a" }, limit: 10, offset: 0 });
         expect(a.items.map((t) => t.metadata.n)).toEqual([3, 2, 1]);
         expect(a.total).toBe(3);
+        // A page past the end still tells the total; an empty search says 0.
+        expect(await storage.threads.search({ filter: { owner: "a" }, limit: 2, offset: 5 })).toEqual({ items: [], total: 3 });
+        expect((await storage.threads.search({ filter: { owner: "a" }, limit: 2, offset: 1 })).total).toBe(3);
+        expect(await storage.threads.search({ filter: { owner: "nobody" }, limit: 2, offset: 0 })).toEqual({ items: [], total: 0 });
         expect((await storage.threads.search({ metadata: { owner: "b", n: 5 }, limit: 10, offset: 0 })).total).toBe(1);
         expect((await storage.threads.search({ metadata: { nested: { k: 0 } }, limit: 10, offset: 0 })).total).toBe(3);
         expect((await storage.threads.search({ filter: { tags: { $contains: "t4" } }, limit: 10, offset: 0 })).items.map((t) => t.metadata.n)).toEqual([4]);
