@@ -107,27 +107,15 @@ async function main() {
         continue;
       }
       const row = { name: scenario.name };
-      if (baseline) {
-        // A/B: this build and the baseline in alternation, median of the rounds.
-        const rounds = { ours: [], baseline: [] };
-        for (let i = 0; i < ROUNDS; i++) {
-          rounds.ours.push(await scenario.run(ours));
-          rounds.baseline.push(await scenario.run(baseline));
-        }
-        row.ours = median(rounds.ours);
-        row.baseline = median(rounds.baseline);
-      } else if (scenario.alternate && pgServer) {
-        // SQLite and Postgres in alternation, median of the rounds: the machine's speed drifts.
-        const rounds = { ours: [], postgres: [] };
-        for (let i = 0; i < ROUNDS; i++) {
-          rounds.ours.push(await scenario.run(ours));
-          rounds.postgres.push(await scenario.run(pgServer));
-        }
-        row.ours = median(rounds.ours);
-        row.postgres = median(rounds.postgres);
+      const contenders = { ours, ...(baseline ? { baseline } : {}), ...(pgServer && !scenario.tokens ? { postgres: pgServer } : {}) };
+      if (baseline || (scenario.alternate && pgServer)) {
+        // An A/B (and SQLite beside Postgres) in alternation, median of the rounds: the
+        // machine's speed drifts.
+        const rounds = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
+        for (let i = 0; i < ROUNDS; i++) for (const [k, server] of Object.entries(contenders)) rounds[k].push(await scenario.run(server));
+        for (const k of Object.keys(contenders)) row[k] = median(rounds[k]);
       } else {
-        row.ours = await scenario.run(ours);
-        if (pgServer && !scenario.tokens) row.postgres = await scenario.run(pgServer);
+        for (const [k, server] of Object.entries(contenders)) row[k] = await scenario.run(server);
       }
       if (reference) row.reference = await scenario.run(reference);
       results.scenarios.push(row);

@@ -43,7 +43,7 @@ async function readTokens(body, t0) {
     chunks++;
     text += JSON.parse(data)[0].content;
   });
-  const ok = !error && chunks === ANSWER.length && text === ANSWER; if (!ok) process.stderr.write(`BAD RUN: chunks ${chunks} len ${text.length} err ${error}\n`);
+  const ok = !error && chunks === ANSWER.length && text === ANSWER;
   return { ok, chunks, first, arrivals, ms: performance.now() - t0 };
 }
 
