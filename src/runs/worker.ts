@@ -202,7 +202,7 @@ export class WorkerPool {
       // First, so readers see the run start at once.
       this.broker.publish(run.run_id, "metadata", serialize({ run_id: run.run_id, attempt }));
       if (attempt > MAX_ATTEMPTS) throw new Error(`Run ${run.run_id} exceeded max attempts (${MAX_ATTEMPTS})`);
-      const assistant = await this.storage.assistants.get(run.assistant_id);
+      const assistant = run.assistant !== undefined ? run.assistant : await this.storage.assistants.get(run.assistant_id);
       if (!assistant) throw new Error(`Assistant ${run.assistant_id} no longer exists`);
       graphId = assistant.graph_id;
       // A graph factory is built with the run's whole config: the assistant's, the run's, the server's keys.
@@ -254,9 +254,11 @@ export class WorkerPool {
     }
     this.broker.finish(run.run_id, { resumable: run.kwargs.resumable });
     if (run.kwargs.webhook) {
+      // The run as the API shows it: not the claim's internals (the caller's auth, the lease).
+      const { attempt: _attempt, internal: _internal, cancel: _cancel, assistant: _assistant, ...shown } = run;
       this.webhooks.send(
         run.kwargs.webhook,
-        { ...run, status, run_started_at: new Date(started).toISOString(), run_ended_at: new Date().toISOString(), values: outcome.values ?? null, ...(error ? { error } : {}) },
+        { ...shown, status, run_started_at: new Date(started).toISOString(), run_ended_at: new Date().toISOString(), values: outcome.values ?? null, ...(error ? { error } : {}) },
         { runId: run.run_id },
       );
     }

@@ -273,6 +273,8 @@ export interface ClaimedRun extends Run {
   attempt: number;
   internal: RunInternal;
   cancel: CancelAction | null;
+  /** The run's assistant, where the backend reads it with the claim (a round trip fewer). */
+  assistant?: Assistant | null;
 }
 
 /** What a run leaves behind, recorded by the instance that executed it (`owner`). */

@@ -272,7 +272,10 @@ export function describeStorageContract(name: string, create: () => Promise<Stor
         await storage.runs.create({ run: run(2, uuid(1)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
         await storage.runs.create({ run: run(3, uuid(2)), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
         const now = new Date(Date.UTC(2027, 0, 1));
+        await storage.assistants.put(assistant(1, { metadata: { owner: "a", nul: "x\u0000y" }, config: { configurable: { k: 1 } } }), "raise");
         const claims = await Promise.all([storage.runs.claimNext("owner-a", now, 60_000), storage.runs.claimNext("owner-a", now, 60_000), storage.runs.claimNext("owner-a", now, 60_000)]);
+        // A backend that reads the run's assistant with the claim gives it exactly as a read would.
+        for (const c of claims) if (c?.assistant !== undefined) expect(c.assistant).toEqual(await storage.assistants.get(c.assistant_id));
         const ids = claims.filter(Boolean).map((r) => r!.run_id);
         expect(ids.sort()).toEqual([uuid(1001), uuid(1003)]);
         expect(claims.find((c) => c?.run_id === uuid(1001))?.attempt).toBe(1);

@@ -16,7 +16,7 @@ import { metadataFilterSql } from "./metadata-filter.js";
 import { countWhere, pageWhere } from "./paging.js";
 import { deleteThreadRows } from "./threads.js";
 
-interface AssistantRow {
+export interface AssistantRow {
   assistant_id: string;
   graph_id: string;
   config: Record<string, unknown>;
@@ -43,7 +43,7 @@ function toVersion(row: Omit<AssistantRow, "updated_at">): AssistantVersion {
   };
 }
 
-function toAssistant(row: AssistantRow): Assistant {
+export function toAssistant(row: AssistantRow): Assistant {
   return { ...toVersion(row), updated_at: iso(row.updated_at)! };
 }
 

@@ -1,4 +1,5 @@
 import type { CancelAction, ClaimedRun, CreateRunInput, CreateRunResult, Run, RunInternal, RunOutcome, RunRepository, RunStatus } from "../types.js";
+import { type AssistantRow, toAssistant } from "./assistants.js";
 import { ArgParams, iso, type Database } from "./database.js";
 import { toJsonb } from "./jsonb.js";
 import { metadataFilterSql } from "./metadata-filter.js";
@@ -34,8 +35,9 @@ function toRun(row: RunRow): Run {
   };
 }
 
-function claimed(row: RunRow): ClaimedRun {
-  return { ...toRun(row), attempt: row.attempt, internal: { attempt: row.attempt, auth: row.auth }, cancel: row.cancel_action };
+function claimed(row: RunRow & { assistant_row?: AssistantRow | null }): ClaimedRun {
+  const assistant = row.assistant_row ? toAssistant(row.assistant_row) : null;
+  return { ...toRun(row), attempt: row.attempt, internal: { attempt: row.attempt, auth: row.auth }, cancel: row.cancel_action, assistant };
 }
 
 /** What agent_server_create_run answers (migrations/postgres/0004); runs as `to_jsonb` of their rows. */
@@ -167,7 +169,7 @@ export class PostgresRuns implements RunRepository {
                 AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')
               ORDER BY r.due_at, r.seq LIMIT 1 FOR UPDATE SKIP LOCKED))
              AND (status = 'pending' OR lease_expires_at < $1)
-           RETURNING *`,
+           RETURNING *, (SELECT to_jsonb(a) FROM assistants a WHERE a.assistant_id = runs.assistant_id) AS assistant_row`,
           [now, owner, new Date(now.getTime() + leaseMs)],
         );
         return rows[0] ? claimed(rows[0]) : null;
