@@ -40,6 +40,11 @@ function claimed(row: RunRow & { assistant_row?: AssistantRow | null }): Claimed
   return { ...toRun(row), attempt: row.attempt, internal: { attempt: row.attempt, auth: row.auth }, cancel: row.cancel_action, assistant };
 }
 
+/** A new run's columns as the first eight parameters ($1-$8) of both ways to create one. */
+function runParams(run: Run): unknown[] {
+  return [run.run_id, run.thread_id, run.assistant_id, run.status, toJsonb(run.metadata), toJsonb(run.kwargs), run.multitask_strategy, run.created_at];
+}
+
 /** What agent_server_create_run answers (migrations/postgres/0004); runs as `to_jsonb` of their rows. */
 type CreateRunAnswer =
   | { kind: "thread_missing" }
@@ -66,14 +71,7 @@ export class PostgresRuns implements RunRepository {
     const { rows } = await this.pool.query<{ result: CreateRunAnswer }>(
       `SELECT agent_server_create_run($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14, $15) AS result`,
       [
-        run.run_id,
-        run.thread_id,
-        run.assistant_id,
-        run.status,
-        toJsonb(run.metadata),
-        toJsonb(run.kwargs),
-        run.multitask_strategy,
-        run.created_at,
+        ...runParams(run),
         new Date().toISOString(),
         internal.attempt,
         internal.auth ? toJsonb(internal.auth) : null,
@@ -109,14 +107,7 @@ export class PostgresRuns implements RunRepository {
          SELECT $1, thread_id, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $8, $10, $11::jsonb FROM thread RETURNING created_at)
        SELECT pg_notify($15, $16) FROM inserted`,
       [
-        run.run_id,
-        run.thread_id,
-        run.assistant_id,
-        run.status,
-        toJsonb(run.metadata),
-        toJsonb(run.kwargs),
-        run.multitask_strategy,
-        run.created_at,
+        ...runParams(run),
         run.updated_at,
         internal.attempt,
         internal.auth ? toJsonb(internal.auth) : null,
