@@ -98,6 +98,33 @@ describe("postgres run outcomes", () => {
   });
 });
 
+describe("postgres claims", () => {
+  it("never take a thread's second run while another claimer holds its first", async () => {
+    await db.reset();
+    const storage = await openPostgresStorage(db.url, { poolSize: 2 });
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+    const run = (n: number) => {
+      const at = new Date(Date.UTC(2027, 0, 1, 0, 0, n)).toISOString();
+      return { run_id: id(1000 + n), thread_id: id(1), assistant_id: id(9), status: "pending" as const, metadata: {}, kwargs: {} as Run["kwargs"], multitask_strategy: "enqueue" as const, created_at: at, updated_at: at };
+    };
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      await storage.threads.create({ thread_id: id(1), metadata: {} }, "raise");
+      for (const n of [1, 2]) await storage.runs.create({ run: run(n), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {} });
+      // Another instance's claim is under way: it holds the first run's row, not yet committed.
+      await other.query("BEGIN");
+      await other.query("SELECT 1 FROM runs WHERE run_id = $1 FOR UPDATE", [id(1001)]);
+      expect(await storage.runs.claimNext("b", new Date(Date.UTC(2027, 0, 1, 0, 1)), 60_000)).toBeNull();
+      await other.query("ROLLBACK");
+      expect(await storage.runs.claimNext("b", new Date(Date.UTC(2027, 0, 1, 0, 1)), 60_000)).toMatchObject({ run_id: id(1001) });
+    } finally {
+      await other.end();
+      await storage.close();
+    }
+  });
+});
+
 describe("postgres prepared statements", () => {
   it("keep working when another instance's migration changes a table under them", async () => {
     await db.reset();

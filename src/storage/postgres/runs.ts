@@ -145,9 +145,11 @@ export class PostgresRuns implements RunRepository {
   async claimNext(owner: string, now: Date, leaseMs: number): Promise<ClaimedRun | null> {
     // One statement. First a run whose owner went silent (it has waited longest), else the
     // oldest due run whose thread runs nothing; each locked so that concurrent claimers (any
-    // instance) skip it. COALESCE looks for the second only when there is no first. Two claimers
-    // taking two runs of one thread at once: the unique index refuses the second, which tries
-    // again and finds the thread busy.
+    // instance) skip it. COALESCE looks for the second only when there is no first. Only a
+    // thread's first pending run is a candidate: a claimer that skips the first (locked by another
+    // claimer) must not take the second, which would run before it. Two claimers taking two runs
+    // of one thread at once: the unique index refuses the second, which tries again and finds the
+    // thread busy.
     for (let tries = 0; ; tries++) {
       try {
         const { rows } = await this.pool.query<RunRow>(
@@ -158,6 +160,7 @@ export class PostgresRuns implements RunRepository {
              (SELECT r.run_id FROM runs r
               WHERE r.status = 'pending' AND r.due_at <= $1
                 AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')
+                AND NOT EXISTS (SELECT 1 FROM runs e WHERE e.thread_id = r.thread_id AND e.status = 'pending' AND (e.due_at, e.seq) < (r.due_at, r.seq))
               ORDER BY r.due_at, r.seq LIMIT 1 FOR UPDATE SKIP LOCKED))
              AND (status = 'pending' OR lease_expires_at < $1)
            RETURNING *, (SELECT to_jsonb(a) FROM assistants a WHERE a.assistant_id = runs.assistant_id) AS assistant_row`,
