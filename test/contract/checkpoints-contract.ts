@@ -78,5 +78,36 @@ export function describeCheckpointContract(storage: () => Storage, uuid: (n: num
       await expect(graph.invoke({ items: [10n] }, config(uuid(1), "run-2"))).rejects.toThrow(/cannot be stored as JSON/);
       expect((await graph.getState(config(uuid(1)))).values.items).toEqual(["a", "a!"]);
     });
+
+    it("saved by many runs at once are each kept whole", async () => {
+      const s = storage();
+      const graph = echoGraph(s);
+      const threads = Array.from({ length: 24 }, (_, i) => uuid(100 + i));
+      for (const t of threads) await s.threads.create({ thread_id: t, metadata: {} }, "raise");
+      await Promise.all(threads.map((t, i) => graph.invoke({ items: [`t${i}`] }, config(t))));
+      await Promise.all(threads.map((t, i) => graph.invoke({ items: [`u${i}`] }, config(t, "run-2"))));
+      for (const [i, t] of threads.entries()) {
+        expect((await graph.getState(config(t))).values.items).toEqual([`t${i}`, `t${i}!`, `u${i}`, `u${i}!`]);
+      }
+    });
+
+    it("keep a task's first write to a channel, and the last to a special channel, however close together they come", async () => {
+      const s = storage();
+      await s.threads.create({ thread_id: uuid(1), metadata: {} }, "raise");
+      await echoGraph(s).invoke({ items: ["a"] }, config(uuid(1)));
+      const head = (await s.checkpointer.getTuple(config(uuid(1))))!.config;
+      const at = { configurable: { ...head.configurable, checkpoint_ns: "" } };
+      // Issued in one tick: on a backend that batches saves, they share a batch.
+      await Promise.all([
+        s.checkpointer.putWrites(at, [["items", "first"]], "task-1"),
+        s.checkpointer.putWrites(at, [["items", "second"]], "task-1"),
+        s.checkpointer.putWrites(at, [["__error__", "first"]], "task-2"),
+        s.checkpointer.putWrites(at, [["__error__", "second"]], "task-2"),
+      ]);
+      await s.checkpointer.putWrites(at, [["__error__", "third"]], "task-2");
+      const writes = (await s.checkpointer.getTuple(at))!.pendingWrites!;
+      expect(writes.filter(([task]) => task === "task-1")).toEqual([["task-1", "items", "first"]]);
+      expect(writes.filter(([task]) => task === "task-2")).toEqual([["task-2", "__error__", "third"]]);
+    });
   });
 }

@@ -125,6 +125,59 @@ describe("postgres claims", () => {
   });
 });
 
+describe("postgres checkpoint batches", () => {
+  it("fail only the save Postgres refuses; the others in its batch are written", async () => {
+    await db.reset();
+    const storage = await openPostgresStorage(db.url, { poolSize: 2 });
+    const at = (task: string) => ({ configurable: { thread_id: "batch-thread", checkpoint_ns: "", checkpoint_id: "c1", task } });
+    try {
+      // The first save goes at once; the next three wait for it and share the next batch.
+      const saves = [
+        storage.checkpointer.putWrites(at("a"), [["x", 1]], "task-a"),
+        storage.checkpointer.putWrites(at("b"), [["x", 2]], "task-b"),
+        storage.checkpointer.putWrites(at("c"), [["bad\u0000channel", 3]], "task-c"),
+        storage.checkpointer.putWrites(at("d"), [["x", 4]], "task-d"),
+      ];
+      const outcomes = await Promise.allSettled(saves);
+      expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+      const check = new pg.Client({ connectionString: db.url });
+      await check.connect();
+      try {
+        const { rows } = await check.query("SELECT task_id FROM checkpoint_writes WHERE thread_id = 'batch-thread' ORDER BY task_id");
+        expect(rows.map((r) => r.task_id)).toEqual(["task-a", "task-b", "task-d"]);
+      } finally {
+        await check.end();
+      }
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
+describe("postgres checkpoint deletes", () => {
+  it("wait for the saves still queued, so none lands after them", async () => {
+    await db.reset();
+    const storage = await openPostgresStorage(db.url, { poolSize: 4 });
+    const at = { configurable: { thread_id: "deleted-thread", checkpoint_ns: "", checkpoint_id: "c1" } };
+    try {
+      // The first save goes at once, the others queue behind it; the delete is asked for meanwhile.
+      const saves = Array.from({ length: 6 }, (_, i) => storage.checkpointer.putWrites(at, [["x", i]], `task-${i}`));
+      await storage.deleteCheckpointsAfter("deleted-thread", null);
+      await Promise.all(saves);
+      const check = new pg.Client({ connectionString: db.url });
+      await check.connect();
+      try {
+        const { rows } = await check.query("SELECT count(*)::int AS n FROM checkpoint_writes WHERE thread_id = 'deleted-thread'");
+        expect(rows[0].n).toBe(0);
+      } finally {
+        await check.end();
+      }
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
 describe("postgres prepared statements", () => {
   it("keep working when another instance's migration changes a table under them", async () => {
     await db.reset();
