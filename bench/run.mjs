@@ -29,6 +29,9 @@ const REFERENCE = "@langchain/langgraph-cli@1.5.1";
 // ---------- main ----------
 
 
+/** How long the servers are left alone before their idle memory is read. */
+const IDLE_SECONDS = 15;
+
 async function main() {
   const startedAt = new Date();
   const servers = [];
@@ -48,7 +51,7 @@ async function main() {
     const ours = await startServer("ours", process.execPath, [path.join(root, "bin/agent-server.js"), "dev", "--no-browser", "--port", "0", "--config", freshFixture("fixture")]);
     servers.push(ours);
     results.startup = { ours: ours.startupMs };
-    results.memory.idleMb = rssMb(ours.pid);
+    results.memory.startMb = rssMb(ours.pid);
     const noauth = await startServer("noauth", process.execPath, [path.join(root, "bin/agent-server.js"), "dev", "--no-browser", "--port", "0", "--config", freshFixture("fixture-noauth")]);
     servers.push(noauth);
     const fastify = await startServer("fastify", process.execPath, [path.join(here, "ceiling-fastify.mjs")]);
@@ -65,7 +68,7 @@ async function main() {
       baseline = await startServer("baseline", process.execPath, [path.join(baselineDir, "bin/agent-server.js"), "dev", "--no-browser", "--port", "0", "--config", freshFixture("fixture")]);
       servers.push(baseline);
       results.startup.baseline = baseline.startupMs;
-      results.memory.baselineIdleMb = rssMb(baseline.pid);
+      results.memory.baselineStartMb = rssMb(baseline.pid);
     }
     let reference;
     if (vsReference) {
@@ -76,8 +79,16 @@ async function main() {
       });
       servers.push(reference);
       results.startup.reference = reference.startupMs;
-      results.memory.referenceIdleMb = rssMb(reference.pid);
+      results.memory.referenceStartMb = rssMb(reference.pid);
     }
+
+    // Idle: started, then left alone. Right after start-up V8 still holds what loading allocated
+    // (its young generation grew to take it); it gives that back once allocation stays low.
+    results.memory.idleAfterS = smoke ? 1 : IDLE_SECONDS;
+    await new Promise((r) => setTimeout(r, results.memory.idleAfterS * 1000));
+    results.memory.idleMb = rssMb(ours.pid);
+    if (baseline) results.memory.baselineIdleMb = rssMb(baseline.pid);
+    if (reference) results.memory.referenceIdleMb = rssMb(reference.pid);
 
     const ctx = { thread: {} };
     const targets = [ours, ...(baseline ? [baseline] : []), ...(reference ? [reference] : []), ...(pgServer ? [pgServer] : [])];

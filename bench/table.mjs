@@ -57,7 +57,8 @@ export function printTable(results, { vsReference, postgres, baseline, big, smok
   ];
   const faster = (ours, other) => `${fmt(other / ours, 2)}x faster`;
   rows.push(figure("start-up to first 200 (ms)", results.startup.ours, results.startup.baseline, results.startup.reference, faster));
-  rows.push(figure("RSS idle (MB)", m.idleMb, m.baselineIdleMb, m.referenceIdleMb));
+  rows.push(figure("RSS at start-up, first 200 (MB)", m.startMb, m.baselineStartMb, m.referenceStartMb));
+  rows.push(figure(`RSS idle, ${m.idleAfterS}+ s after start (MB)`, m.idleMb, m.baselineIdleMb, m.referenceIdleMb));
   rows.push(figure(`RSS after ${big} threads (MB)`, m.afterThreadsMb, m.baselineAfterThreadsMb, m.referenceAfterThreadsMb));
   rows.push(figure("RSS after the bench (MB)", m.afterBenchMb, m.baselineAfterBenchMb));
   rows.push(figure(`RSS ${smoke ? 1 : 30} s after the bench (MB)`, m.afterIdleMb, m.baselineAfterIdleMb));
