@@ -93,7 +93,16 @@ export class RunLifecycle {
   /** Claims the next run for this instance, or null when there is none to claim. */
   async claim(): Promise<Execution | null> {
     const run = await this.storage.runs.claimNext(this.owner, new Date(), this.leaseMs);
-    if (!run) return null;
+    return run ? this.adopt(run) : null;
+  }
+
+  /** What run creation passes to storage to claim the run for this instance at once (see CreateRunInput.claimFor). */
+  claimAtCreation(): { owner: string; now: Date; leaseMs: number } {
+    return { owner: this.owner, now: new Date(), leaseMs: this.leaseMs };
+  }
+
+  /** A run this instance has claimed (by claim, or at its creation): executing here from now on, lease renewed. */
+  adopt(run: ClaimedRun): Execution {
     const controller = new AbortController();
     const execution = { run, signal: controller.signal, controller, abort: (reason: AbortReason) => controller.abort(reason) };
     this.executing.set(run.run_id, execution);

@@ -8,7 +8,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { AccessGuard } from "../auth/access.js";
 import type { AuthContext } from "../auth/authenticate.js";
 import { RunNotFound, ServerStopping, ThreadBusy, ThreadNotFound, Unprocessable } from "../errors.js";
-import type { Assistant, CancelAction, Metadata, MultitaskStrategy, Run, RunKwargs, RunStatus, Storage } from "../storage/types.js";
+import type { Assistant, CancelAction, ClaimedRun, CreateRunResult, Metadata, MultitaskStrategy, Run, RunKwargs, RunStatus, Storage } from "../storage/types.js";
 import type { RunBroker, RunEvent } from "./broker.js";
 import { SERVER_CONFIGURABLE_KEYS } from "../graphs/configurable.js";
 import { configurableHeaders, headerFilter } from "./configurable-headers.js";
@@ -133,23 +133,35 @@ export class RunService {
       created_at: createdAt,
       updated_at: createdAt,
     };
-    const result = await this.storage.runs.create({
-      run,
-      internal: { attempt: 0, auth },
-      createThreadWith:
-        value.if_not_exists === "create"
-          ? { ...value.metadata, ...(stateless ? { graph_id: assistant.graph_id, assistant_id: assistantId } : {}) }
-          : undefined,
-      threadMetadata: { graph_id: assistant.graph_id, assistant_id: assistantId },
-      threadConfig: { ...config, configurable: threadConfigurable(assistant, configurable) },
-      threadFilter,
-    });
+    // With a free slot here, the run is claimed as it is created (when it can start at once).
+    // Not a protocol run: its client subscribes once the command has answered, and the SDK skips
+    // a run that ended before that; started at once, a short run could end first.
+    const claimFor = options.protocol ? undefined : this.worker.reserveForCreation();
+    let claimed: ClaimedRun | undefined;
+    let result: CreateRunResult;
+    try {
+      result = await this.storage.runs.create({
+        run,
+        internal: { attempt: 0, auth },
+        createThreadWith:
+          value.if_not_exists === "create"
+            ? { ...value.metadata, ...(stateless ? { graph_id: assistant.graph_id, assistant_id: assistantId } : {}) }
+            : undefined,
+        threadMetadata: { graph_id: assistant.graph_id, assistant_id: assistantId },
+        threadConfig: { ...config, configurable: threadConfigurable(assistant, configurable) },
+        threadFilter,
+        claimFor,
+      });
+      if (result.kind === "created" && result.claimed) claimed = { ...result.claimed, assistant };
+    } finally {
+      if (claimFor) this.worker.created(claimed);
+    }
     if (result.kind === "thread_missing") throw new ThreadNotFound(threadId);
     if (result.kind === "busy") throw new ThreadBusy();
     if (run.multitask_strategy === "interrupt" || run.multitask_strategy === "rollback") {
       await this.worker.lifecycle.cancel(result.inflight, run.multitask_strategy);
     }
-    this.worker.runCreated(new Date(run.created_at));
+    if (!claimed) this.worker.runCreated(new Date(run.created_at));
     this.feed.notify(threadId);
     return result.run;
   }

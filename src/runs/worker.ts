@@ -12,7 +12,7 @@ import { AsyncResource } from "node:async_hooks";
 import type { Logger } from "pino";
 import { serialize } from "../graphs/serialize.js";
 import { storageBinding, type GraphRegistry, type RunnableGraph } from "../graphs/registry.js";
-import type { CancelAction, Run, RunStatus, Storage } from "../storage/types.js";
+import type { CancelAction, ClaimedRun, Run, RunStatus, Storage } from "../storage/types.js";
 import type { RunBroker } from "./broker.js";
 import { CoalescingTrigger } from "./coalescing-trigger.js";
 import { buildRunConfig, executeRun, isInterruptMarker, type StreamOutcome } from "./executor.js";
@@ -41,6 +41,8 @@ export class WorkerPool {
   private tick?: NodeJS.Timeout;
   /** Runs stopped by the shutdown, to give back to the queue. */
   private readonly stoppedRuns: string[] = [];
+  /** Slots held for runs being created here, to be claimed as they are created. */
+  private reserved = 0;
 
   constructor(
     private readonly storage: Storage,
@@ -112,7 +114,7 @@ export class WorkerPool {
   private async fill(): Promise<void> {
     try {
       while (!this.stopped) {
-        if (this.lifecycle.activeCount >= this.options.concurrency) {
+        if (this.lifecycle.activeCount + this.reserved >= this.options.concurrency) {
           this.saturated = true;
           break;
         }
@@ -121,19 +123,47 @@ export class WorkerPool {
           this.saturated = false;
           break;
         }
-        const { runTimeoutMs } = this.options;
-        const timeout = runTimeoutMs === undefined ? undefined : setTimeout(() => execution.abort("timeout"), runTimeoutMs);
-        execution.done = this.execute(execution).finally(() => {
-          clearTimeout(timeout);
-          this.lifecycle.forget(execution.run.run_id);
-          // A free slot matters if runs were left waiting for one; a run ending on a thread may
-          // let that thread's next run go. (A stateless run's thread has no next run.)
-          if (this.storage.exclusive || this.saturated || !execution.run.kwargs.temporary) this.wake();
-        });
+        this.launch(execution);
       }
     } catch (err) {
       this.logger.error({ err }, "claiming runs failed");
     }
+  }
+
+  /**
+   * For a run about to be created here: holds a free slot for it and answers what storage needs
+   * to claim the run as it creates it (see CreateRunInput.claimFor), which saves the claim's
+   * round trip and wake-up; undefined when no slot is free. `created` must follow, whatever the
+   * creation gave.
+   */
+  reserveForCreation(): ReturnType<RunLifecycle["claimAtCreation"]> | undefined {
+    if (this.stopped || this.lifecycle.activeCount + this.reserved >= this.options.concurrency) return undefined;
+    this.reserved++;
+    return this.lifecycle.claimAtCreation();
+  }
+
+  /** The creation that reserved a slot is over: executes the run it claimed, or frees the slot. */
+  created(claimed: ClaimedRun | undefined): void {
+    this.reserved--;
+    if (!claimed) {
+      if (this.saturated) this.wake();
+      return;
+    }
+    // Stopping meanwhile: back to the queue, as the shutdown does with the runs it stops.
+    if (this.stopped) void this.lifecycle.release([claimed.run_id]);
+    else this.root.runInAsyncScope(() => this.launch(this.lifecycle.adopt(claimed)));
+  }
+
+  private launch(execution: Execution): void {
+    const { runTimeoutMs } = this.options;
+    const timeout = runTimeoutMs === undefined ? undefined : setTimeout(() => execution.abort("timeout"), runTimeoutMs);
+    execution.done = this.execute(execution).finally(() => {
+      clearTimeout(timeout);
+      this.lifecycle.forget(execution.run.run_id);
+      // A free slot matters if runs were left waiting for one; a run ending on a thread may
+      // let that thread's next run go. (A stateless run's thread has no next run.)
+      if (this.storage.exclusive || this.saturated || !execution.run.kwargs.temporary) this.wake();
+    });
   }
 
   /**

@@ -258,10 +258,16 @@ export interface CreateRunInput {
    * (checked in the same transaction as the insert).
    */
   threadFilter?: MetadataFilter;
+  /**
+   * Claim the run for this owner in the same step, when it can start at once: it is due now and
+   * nothing else is in flight on its thread. Such a run is not signalled to claimers (it is
+   * taken); otherwise creation goes as without it.
+   */
+  claimFor?: { owner: string; now: Date; leaseMs: number };
 }
 
 export type CreateRunResult =
-  | { kind: "created"; run: Run; inflight: Run[] }
+  | { kind: "created"; run: Run; inflight: Run[]; claimed?: ClaimedRun }
   | { kind: "thread_missing" }
   | { kind: "busy"; inflight: Run[] };
 
@@ -300,7 +306,9 @@ export interface RunRepository {
    * Atomically: checks the thread (creating it if asked), applies the multitask strategy's
    * precondition (`reject` refuses when a run is pending or running), inserts the run as
    * `pending` and marks the thread busy. Returns the runs that were in flight. A backend several
-   * instances share signals `runs` (payload: when the run is due) as it commits.
+   * instances share signals `runs` (payload: when the run is due) as it commits. With
+   * `claimFor`, a run that can start at once is inserted claimed (as `claimNext` would leave it)
+   * and returned as `claimed`, with no signal.
    */
   create(input: CreateRunInput): Promise<CreateRunResult>;
   get(runId: string, threadId?: string): Promise<Run | null>;

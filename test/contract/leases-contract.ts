@@ -32,6 +32,38 @@ export function describeLeaseContract(storage: () => Storage, uuid: (n: number) 
       expect((await s.runs.get(uuid(1001)))?.status).toBe("success");
     });
 
+    it("claims a run as it is created when it can start at once, under a lease like a claim's; a run that must wait stays pending", async () => {
+      const s = storage();
+      await s.threads.create({ thread_id: uuid(1), metadata: {} }, "raise");
+      const claimFor = { owner: "a", now: at(0), leaseMs: 10_000 };
+      const first = await s.runs.create({ run: run(1, uuid(1), { created_at: at(0).toISOString() }), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {}, claimFor });
+      expect(first).toMatchObject({ kind: "created", claimed: { run_id: uuid(1001), status: "running", attempt: 1, cancel: null } });
+      expect((await s.runs.get(uuid(1001)))?.status).toBe("running");
+      expect(await s.runs.claimNext("b", at(1), 10_000)).toBeNull();
+      expect(await s.runs.renewLeases("a", [uuid(1001)], at(1), 10_000)).toEqual([{ runId: uuid(1001), cancel: null }]);
+      // Behind a run in flight on its thread: pending, for a claim once the thread is free.
+      const second = await s.runs.create({ run: run(2, uuid(1), { created_at: at(1).toISOString() }), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {}, claimFor: { ...claimFor, now: at(1) } });
+      expect(second).toMatchObject({ kind: "created" });
+      expect(second.kind === "created" && second.claimed).toBeFalsy();
+      expect((await s.runs.get(uuid(1002)))?.status).toBe("pending");
+      // Due later (after_seconds): pending too.
+      await s.threads.create({ thread_id: uuid(2), metadata: {} }, "raise");
+      const later = await s.runs.create({ run: run(3, uuid(2), { created_at: at(30).toISOString() }), internal: { attempt: 0 }, threadMetadata: {}, threadConfig: {}, claimFor: { ...claimFor, now: at(1) } });
+      expect(later.kind === "created" && later.claimed).toBeFalsy();
+      // A stateless run's new thread: claimed.
+      const stateless = await s.runs.create({
+        run: run(4, uuid(3), { created_at: at(2).toISOString() }),
+        internal: { attempt: 0 },
+        createThreadWith: {},
+        threadMetadata: {},
+        threadConfig: {},
+        claimFor: { ...claimFor, now: at(2) },
+      });
+      expect(stateless).toMatchObject({ kind: "created", claimed: { run_id: uuid(1004), attempt: 1 } });
+      // The first run's owner went silent: its lease (renewed at 1 for 10 s) expires, and it is taken over.
+      expect(await s.runs.claimNext("b", at(12), 10_000)).toMatchObject({ run_id: uuid(1001), attempt: 2 });
+    });
+
     it("deletes a rolled-back run only for its owner; releases runs back to the queue", async () => {
       const s = storage();
       for (const t of [1, 2]) await s.threads.create({ thread_id: uuid(t), metadata: {} }, "raise");

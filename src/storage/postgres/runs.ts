@@ -45,11 +45,23 @@ function runParams(run: Run): unknown[] {
   return [run.run_id, run.thread_id, run.assistant_id, run.status, toJsonb(run.metadata), toJsonb(run.kwargs), run.multitask_strategy, run.created_at];
 }
 
-/** What agent_server_create_run answers (migrations/postgres/0004); runs as `to_jsonb` of their rows. */
+/** What agent_server_create_run answers (migrations/postgres/0004, 0006); runs as `to_jsonb` of their rows. */
 type CreateRunAnswer =
   | { kind: "thread_missing" }
   | { kind: "busy"; inflight: RunRow[] }
-  | { kind: "created"; created_at: string; inflight: RunRow[] };
+  | { kind: "created"; created_at: string; inflight: RunRow[]; claimed?: boolean };
+
+type ClaimFor = NonNullable<CreateRunInput["claimFor"]>;
+
+function leaseEnd(claim: ClaimFor): string {
+  return new Date(claim.now.getTime() + claim.leaseMs).toISOString();
+}
+
+/** A run inserted claimed, as a claim would have returned it. */
+function claimedAtCreation(run: Run, internal: RunInternal, claim: ClaimFor): ClaimedRun {
+  const attempt = internal.attempt + 1;
+  return { ...run, status: "running", updated_at: claim.now.toISOString(), attempt, internal: { ...internal, attempt }, cancel: null };
+}
 
 /** Postgres's unique_violation: a second running run on a thread (runs_one_running_per_thread). */
 const UNIQUE_VIOLATION = "23505";
@@ -62,30 +74,37 @@ export class PostgresRuns implements RunRepository {
   constructor(private readonly pool: Database) {}
 
   async create(input: CreateRunInput): Promise<CreateRunResult> {
-    if (input.createThreadWith && (await this.createOnNewThread(input))) return { kind: "created", run: input.run, inflight: [] };
-    // One round trip: see migrations/postgres/0004 (the thread's lock, its in-flight runs, the
-    // multitask strategy, the run and the thread, the signal).
-    const { run, internal } = input;
+    const { run, internal, claimFor } = input;
+    if (input.createThreadWith) {
+      const created = await this.createOnNewThread(input);
+      if (created) return { kind: "created", run, inflight: [], ...(created === "claimed" ? { claimed: claimedAtCreation(run, internal, claimFor!) } : {}) };
+    }
+    // One round trip: see migrations/postgres/0004 and 0006 (the thread's lock, its in-flight
+    // runs, the multitask strategy, the run — claimed when it can start at once — and the
+    // thread, the signal).
     const filter = new ArgParams();
     const visible = metadataFilterSql("metadata", input.threadFilter, filter);
     const { rows } = await this.pool.query<{ result: CreateRunAnswer }>(
-      `SELECT agent_server_create_run($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14, $15) AS result`,
+      `SELECT agent_server_create_run($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14, $15, $16, $17) AS result`,
       [
         ...runParams(run),
-        new Date().toISOString(),
+        (claimFor?.now ?? new Date()).toISOString(),
         internal.attempt,
         internal.auth ? toJsonb(internal.auth) : null,
         toJsonb(input.threadMetadata),
         toJsonb(input.threadConfig),
         visible,
         filter.values,
+        claimFor?.owner ?? null,
+        claimFor ? leaseEnd(claimFor) : null,
       ],
     );
     const answer = rows[0]!.result;
     if (answer.kind === "thread_missing") return answer;
     const inflight = answer.inflight.map(toRun);
     if (answer.kind === "busy") return { kind: "busy", inflight };
-    return { kind: "created", run: { ...run, created_at: answer.created_at, updated_at: answer.created_at }, inflight };
+    const created = { ...run, created_at: answer.created_at, updated_at: answer.created_at };
+    return { kind: "created", run: created, inflight, ...(answer.claimed ? { claimed: claimedAtCreation(created, internal, claimFor!) } : {}) };
   }
 
   /**
@@ -95,30 +114,34 @@ export class PostgresRuns implements RunRepository {
    * and another creation of the same thread id waits on the unique index until it commits. False
    * when the thread exists: the caller goes the general way.
    */
-  private async createOnNewThread(input: CreateRunInput): Promise<boolean> {
-    const { run, internal } = input;
+  private async createOnNewThread(input: CreateRunInput): Promise<"created" | "claimed" | false> {
+    const { run, internal, claimFor } = input;
+    // Claimed at once when it is due now: nothing else can be in flight on a new thread.
+    const claim = claimFor && Date.parse(run.created_at) <= claimFor.now.getTime() ? claimFor : undefined;
     const { rowCount } = await this.pool.query(
       `WITH thread AS (
          INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status, config)
          VALUES ($2, $8, $8, $8, $12::jsonb || $13::jsonb, 'busy', $14::jsonb)
          ON CONFLICT (thread_id) DO NOTHING RETURNING thread_id),
        inserted AS (
-         INSERT INTO runs (run_id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy, created_at, updated_at, due_at, attempt, auth)
-         SELECT $1, thread_id, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $8, $10, $11::jsonb FROM thread RETURNING created_at)
-       SELECT pg_notify($15, $16) FROM inserted`,
+         INSERT INTO runs (run_id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy, created_at, updated_at, due_at, attempt, auth, owner, lease_expires_at)
+         SELECT $1, thread_id, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $8, $10, $11::jsonb, $17, $18 FROM thread RETURNING created_at)
+       SELECT CASE WHEN $17::text IS NULL THEN pg_notify($15, $16) END FROM inserted`,
       [
-        ...runParams(run),
-        run.updated_at,
-        internal.attempt,
+        ...runParams(claim ? { ...run, status: "running" } : run),
+        claim ? claim.now.toISOString() : run.updated_at,
+        internal.attempt + (claim ? 1 : 0),
         internal.auth ? toJsonb(internal.auth) : null,
         toJsonb(input.createThreadWith),
         toJsonb(input.threadMetadata),
         toJsonb(input.threadConfig),
         RUNS_CHANNEL,
         run.created_at,
+        claim?.owner ?? null,
+        claim ? leaseEnd(claim) : null,
       ],
     );
-    return rowCount === 1;
+    return rowCount === 1 && (claim ? "claimed" : "created");
   }
 
   async get(runId: string, threadId?: string): Promise<Run | null> {

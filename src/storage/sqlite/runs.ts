@@ -124,6 +124,14 @@ export class SqliteRuns implements RunRepository {
           auth: internal.auth ? toJson(internal.auth) : null,
         });
         this.touchThread.run(toJson(input.threadMetadata), toJson(input.threadConfig), now, run.thread_id);
+        const claim = input.claimFor;
+        if (claim && inflight.length === 0 && Date.parse(now) <= claim.now.getTime()) {
+          const stamp = claim.now.toISOString();
+          const lease = new Date(claim.now.getTime() + claim.leaseMs).toISOString();
+          this.markRunning.run({ now: stamp, owner: claim.owner, lease, run_id: run.run_id });
+          const attempt = internal.attempt + 1;
+          return { kind: "created", run, inflight, claimed: { ...run, status: "running", updated_at: stamp, attempt, internal: { ...internal, attempt }, cancel: null } };
+        }
         return { kind: "created", run, inflight };
     });
   }
