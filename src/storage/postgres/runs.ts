@@ -1,3 +1,4 @@
+import { claimedAtCreation, dueForClaim, leaseEnd } from "../claim-at-creation.js";
 import type { CancelAction, ClaimedRun, CreateRunInput, CreateRunResult, Run, RunInternal, RunOutcome, RunRepository, RunStatus } from "../types.js";
 import { type AssistantRow, toAssistant } from "./assistants.js";
 import { ArgParams, iso, type Database } from "./database.js";
@@ -51,17 +52,6 @@ type CreateRunAnswer =
   | { kind: "busy"; inflight: RunRow[] }
   | { kind: "created"; created_at: string; inflight: RunRow[]; claimed?: boolean };
 
-type ClaimFor = NonNullable<CreateRunInput["claimFor"]>;
-
-function leaseEnd(claim: ClaimFor): string {
-  return new Date(claim.now.getTime() + claim.leaseMs).toISOString();
-}
-
-/** A run inserted claimed, as a claim would have returned it. */
-function claimedAtCreation(run: Run, internal: RunInternal, claim: ClaimFor): ClaimedRun {
-  const attempt = internal.attempt + 1;
-  return { ...run, status: "running", updated_at: claim.now.toISOString(), attempt, internal: { ...internal, attempt }, cancel: null };
-}
 
 /** Postgres's unique_violation: a second running run on a thread (runs_one_running_per_thread). */
 const UNIQUE_VIOLATION = "23505";
@@ -117,7 +107,7 @@ export class PostgresRuns implements RunRepository {
   private async createOnNewThread(input: CreateRunInput): Promise<"created" | "claimed" | false> {
     const { run, internal, claimFor } = input;
     // Claimed at once when it is due now: nothing else can be in flight on a new thread.
-    const claim = claimFor && Date.parse(run.created_at) <= claimFor.now.getTime() ? claimFor : undefined;
+    const claim = dueForClaim(run, claimFor) ? claimFor : undefined;
     const { rowCount } = await this.pool.query(
       `WITH thread AS (
          INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status, config)

@@ -1,3 +1,4 @@
+import { claimedAtCreation, dueForClaim, leaseEnd } from "../claim-at-creation.js";
 import type {
   CancelAction,
   ClaimedRun,
@@ -125,12 +126,9 @@ export class SqliteRuns implements RunRepository {
         });
         this.touchThread.run(toJson(input.threadMetadata), toJson(input.threadConfig), now, run.thread_id);
         const claim = input.claimFor;
-        if (claim && inflight.length === 0 && Date.parse(now) <= claim.now.getTime()) {
-          const stamp = claim.now.toISOString();
-          const lease = new Date(claim.now.getTime() + claim.leaseMs).toISOString();
-          this.markRunning.run({ now: stamp, owner: claim.owner, lease, run_id: run.run_id });
-          const attempt = internal.attempt + 1;
-          return { kind: "created", run, inflight, claimed: { ...run, status: "running", updated_at: stamp, attempt, internal: { ...internal, attempt }, cancel: null } };
+        if (inflight.length === 0 && dueForClaim(run, claim)) {
+          this.markRunning.run({ now: claim.now.toISOString(), owner: claim.owner, lease: leaseEnd(claim), run_id: run.run_id });
+          return { kind: "created", run, inflight, claimed: claimedAtCreation(run, internal, claim) };
         }
         return { kind: "created", run, inflight };
     });
