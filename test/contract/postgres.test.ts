@@ -125,6 +125,18 @@ describe("postgres claims", () => {
   });
 });
 
+/** The task ids of a thread's checkpoint writes, as the database holds them (read on a connection of its own). */
+async function writtenTasks(threadId: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ task_id: string }>("SELECT task_id FROM checkpoint_writes WHERE thread_id = $1 ORDER BY task_id", [threadId]);
+    return rows.map((r) => r.task_id);
+  } finally {
+    await client.end();
+  }
+}
+
 describe("postgres checkpoint batches", () => {
   it("fail only the save Postgres refuses; the others in its batch are written", async () => {
     await db.reset();
@@ -140,14 +152,7 @@ describe("postgres checkpoint batches", () => {
       ];
       const outcomes = await Promise.allSettled(saves);
       expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
-      const check = new pg.Client({ connectionString: db.url });
-      await check.connect();
-      try {
-        const { rows } = await check.query("SELECT task_id FROM checkpoint_writes WHERE thread_id = 'batch-thread' ORDER BY task_id");
-        expect(rows.map((r) => r.task_id)).toEqual(["task-a", "task-b", "task-d"]);
-      } finally {
-        await check.end();
-      }
+      expect(await writtenTasks("batch-thread")).toEqual(["task-a", "task-b", "task-d"]);
     } finally {
       await storage.close();
     }
@@ -164,14 +169,7 @@ describe("postgres checkpoint deletes", () => {
       const saves = Array.from({ length: 6 }, (_, i) => storage.checkpointer.putWrites(at, [["x", i]], `task-${i}`));
       await storage.deleteCheckpointsAfter("deleted-thread", null);
       await Promise.all(saves);
-      const check = new pg.Client({ connectionString: db.url });
-      await check.connect();
-      try {
-        const { rows } = await check.query("SELECT count(*)::int AS n FROM checkpoint_writes WHERE thread_id = 'deleted-thread'");
-        expect(rows[0].n).toBe(0);
-      } finally {
-        await check.end();
-      }
+      expect(await writtenTasks("deleted-thread")).toEqual([]);
     } finally {
       await storage.close();
     }
