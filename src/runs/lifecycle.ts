@@ -22,6 +22,7 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { RunnableGraph } from "../graphs/registry.js";
 import { toPlain } from "../graphs/serialize.js";
+import type { ClaimFor } from "../storage/claim-at-creation.js";
 import type { CancelAction, ClaimedRun, Run, RunOutcome, RunStatus, Storage } from "../storage/types.js";
 import { interruptsOf, statusAfterRun, toThreadState, type ThreadState } from "../threads/state.js";
 
@@ -97,7 +98,7 @@ export class RunLifecycle {
   }
 
   /** What run creation passes to storage to claim the run for this instance at once (see CreateRunInput.claimFor). */
-  claimAtCreation(): { owner: string; now: Date; leaseMs: number } {
+  claimAtCreation(): ClaimFor {
     return { owner: this.owner, now: new Date(), leaseMs: this.leaseMs };
   }
 

@@ -12,6 +12,7 @@ import { AsyncResource } from "node:async_hooks";
 import type { Logger } from "pino";
 import { serialize } from "../graphs/serialize.js";
 import { storageBinding, type GraphRegistry, type RunnableGraph } from "../graphs/registry.js";
+import type { ClaimFor } from "../storage/claim-at-creation.js";
 import type { CancelAction, ClaimedRun, Run, RunStatus, Storage } from "../storage/types.js";
 import type { RunBroker } from "./broker.js";
 import { CoalescingTrigger } from "./coalescing-trigger.js";
@@ -136,7 +137,7 @@ export class WorkerPool {
    * round trip and wake-up; undefined when no slot is free. `created` must follow, whatever the
    * creation gave.
    */
-  reserveForCreation(): ReturnType<RunLifecycle["claimAtCreation"]> | undefined {
+  reserveForCreation(): ClaimFor | undefined {
     if (this.stopped || this.lifecycle.activeCount + this.reserved >= this.options.concurrency) return undefined;
     this.reserved++;
     return this.lifecycle.claimAtCreation();
