@@ -106,6 +106,16 @@ async function main() {
     ctx.fastify = fastify;
     const engineOut = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(here, "ceiling-engine.ts"), String(DURATION)], { cwd: root, encoding: "utf8" });
     results.ceilings.engine = JSON.parse(engineOut.trim().split("\n").at(-1));
+    if (postgres) {
+      // The same on PostgreSQL, on a database of its own.
+      const ceilingDatabase = await benchDatabase();
+      try {
+        const out = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(here, "ceiling-engine.ts"), String(DURATION), "--postgres", ceilingDatabase.url], { cwd: root, encoding: "utf8" });
+        results.ceilings.enginePostgres = JSON.parse(out.trim().split("\n").at(-1));
+      } finally {
+        await ceilingDatabase.drop();
+      }
+    }
     const tokensOut = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(here, "ceiling-tokens.ts"), String(DURATION)], { cwd: root, encoding: "utf8" });
     results.ceilings.tokens = JSON.parse(tokensOut.trim().split("\n").at(-1));
 

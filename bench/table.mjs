@@ -19,6 +19,7 @@ function ratio(ours, other) {
 export function printTable(results, { vsReference, postgres, baseline, big, smoke }) {
   const by = (name) => results.scenarios.find((r) => r.name === name)?.ours;
   const engineRps = results.ceilings.engine?.runsPerSecond;
+  const enginePgRps = results.ceilings.enginePostgres?.runsPerSecond;
   const fastifyRps = results.ceilings.fastifyOk?.rps;
   const tokensRps = results.ceilings.tokens?.chunksPerSecond;
   const extra = [
@@ -36,6 +37,7 @@ export function printTable(results, { vsReference, postgres, baseline, big, smok
     let ceiling = "";
     if (r.name === "GET /ok" && fastifyRps) ceiling = `${fmt(r.ours.rps / fastifyRps, 2)} of bare Fastify`;
     if (r.name.includes("/runs/wait") && engineRps) ceiling = `${fmt(r.ours.rps / engineRps, 2)} of engine loop`;
+    if (r.name.includes("/runs/wait") && enginePgRps && r.postgres?.rps) ceiling += `; pg ${fmt(r.postgres.rps / enginePgRps, 2)} of its loop`;
     if (r.name.startsWith("auth off") && by("auth on: GET thread")) ceiling = `auth on/off ${fmt(by("auth on: GET thread").rps / r.ours.rps, 2)}`;
     if (r.name.startsWith("/runs/stream") && r.ours.note) ceiling = r.ours.note;
     if (r.name.startsWith("tokens:")) ceiling = r.ours.unit === "chunks" && tokensRps ? `${fmt(r.ours.rps / tokensRps, 2)} of in-process` : (r.ours.note ?? "");
@@ -69,6 +71,7 @@ export function printTable(results, { vsReference, postgres, baseline, big, smok
   }
   rows.push(["ceiling: bare Fastify GET /ok", fmt(fastifyRps, 0), fmt(results.ceilings.fastifyOk?.p50), fmt(results.ceilings.fastifyOk?.p99), "", "", ""]);
   rows.push(["ceiling: engine loop (runs/s)", fmt(engineRps, 0), fmt(results.ceilings.engine?.msPerRun), "", "", "", ""]);
+  if (enginePgRps) rows.push(["ceiling: engine loop on Postgres, 16 at once (runs/s)", fmt(enginePgRps, 0), "", "", "", "", `${fmt(enginePgRps / engineRps, 2)} of SQLite's`]);
   rows.push(["ceiling: in-process token stream (chunks/s)", fmt(tokensRps, 0), "", "", "", "", ""]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? "").length)));
   const line = (r) => "| " + r.map((c, i) => String(c ?? "").padEnd(widths[i])).join(" | ") + " |";
