@@ -213,3 +213,36 @@ export async function seedThreads(server, count, metadata) {
     await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, j) => createThread(server, { ...metadata(i + j) })));
   }
 }
+
+/**
+ * A ceiling process that stays up and measures on demand (ceiling-tokens.ts): `measure(seconds)`
+ * resolves to the JSON line it answers. `stop()` when done.
+ */
+export async function startCeiling(script) {
+  const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(here, script)], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
+  const lines = [];
+  const waiting = [];
+  let buffer = "";
+  child.stdout.on("data", (d) => {
+    buffer += d;
+    let end;
+    while ((end = buffer.indexOf("\n")) !== -1) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 1);
+      const waiter = waiting.shift();
+      if (waiter) waiter(line);
+      else lines.push(line);
+    }
+  });
+  const next = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise((resolve) => waiting.push(resolve)));
+  const exited = new Promise((_, reject) => child.on("exit", (code) => reject(new Error(`${script} exited (${code})`))));
+  exited.catch(() => {});
+  await Promise.race([next(), exited]); // "ready"
+  return {
+    measure: async (seconds) => {
+      child.stdin.write(`${seconds}\n`);
+      return JSON.parse(await Promise.race([next(), exited]));
+    },
+    stop: () => child.stdin.end(),
+  };
+}

@@ -13,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { BIG, createThread, DURATION, echoed, freePort, HELLO, here, loop, median, post, root, ROUNDS, rssMb, seedThreads, smoke, startServer } from "./harness.mjs";
+import { BIG, createThread, DURATION, echoed, freePort, HELLO, here, loop, median, post, root, ROUNDS, rssMb, seedThreads, smoke, startCeiling, startServer } from "./harness.mjs";
 import { benchDatabase, instancesScenario } from "./postgres.mjs";
 import { scenarios } from "./scenarios.mjs";
 import { tokenScenarios } from "./tokens.mjs";
@@ -39,6 +39,7 @@ async function main() {
   const dataDirs = [];
   let pgServer;
   let pgDatabase;
+  let tokenCeiling;
   const freshFixture = (name) => {
     // A copy of the fixture, so every bench starts from an empty database.
     const dir = mkdtempSync(path.join(here, `.tmp-${name}-`));
@@ -116,8 +117,8 @@ async function main() {
         await ceilingDatabase.drop();
       }
     }
-    const tokensOut = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(here, "ceiling-tokens.ts"), String(DURATION)], { cwd: root, encoding: "utf8" });
-    results.ceilings.tokens = JSON.parse(tokensOut.trim().split("\n").at(-1));
+    // The token ceiling stays up: the token scenarios measure it in alternation with the server.
+    ctx.tokenCeiling = tokenCeiling = await startCeiling("ceiling-tokens.ts");
 
     for (const scenario of [...scenarios(ctx), ...tokenScenarios(ctx)]) {
       if (only && !scenario.name.includes(only)) continue;
@@ -143,6 +144,10 @@ async function main() {
       process.stderr.write(`  ${scenario.name}: ${fmt(row.ours.rps, 0)} req/s, p50 ${fmt(row.ours.p50)} ms, errors ${row.ours.errors}\n`);
     }
     results.streamAnswer = ctx.streamFull;
+    if (ctx.tokenCeilings) {
+      const sorted = [...ctx.tokenCeilings].sort((a, b) => a - b);
+      results.ceilings.tokens = { chunksPerSecond: sorted[Math.floor(sorted.length / 2)], measurements: ctx.tokenCeilings };
+    }
     if (pgServer && (!only || "instances".includes(only))) {
       // A second instance on the same database: `serve`, as a deployment runs it.
       const bin = path.join(root, "bin/agent-server.js");
@@ -168,6 +173,7 @@ async function main() {
     results.memory.afterIdleMb = rssMb(ours.pid);
     if (baseline) results.memory.baselineAfterIdleMb = rssMb(baseline.pid);
   } finally {
+    tokenCeiling?.stop();
     for (const s of servers) s.stop();
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
     // The servers are told to stop; give them a moment to let go of the database.

@@ -40,7 +40,7 @@ export function printTable(results, { vsReference, postgres, baseline, big, smok
     if (r.name.includes("/runs/wait") && enginePgRps && r.postgres?.rps) ceiling += `; pg ${fmt(r.postgres.rps / enginePgRps, 2)} of its loop`;
     if (r.name.startsWith("auth off") && by("auth on: GET thread")) ceiling = `auth on/off ${fmt(by("auth on: GET thread").rps / r.ours.rps, 2)}`;
     if (r.name.startsWith("/runs/stream") && r.ours.note) ceiling = r.ours.note;
-    if (r.name.startsWith("tokens:")) ceiling = r.ours.unit === "chunks" && tokensRps ? `${fmt(r.ours.rps / tokensRps, 2)} of in-process` : (r.ours.note ?? "");
+    if (r.name.startsWith("tokens:")) ceiling = r.ours.vsCeiling ? `${fmt(r.ours.vsCeiling, 2)} of in-process` : (r.ours.note ?? "");
     rows.push([r.name, fmt(r.ours.rps, 0), fmt(r.ours.p50), fmt(r.ours.p99), String(r.ours.errors), fmt(r.ours.cpuPerReq, 2), ceiling, ...columns(r)]);
   }
   const m = results.memory;

@@ -2,7 +2,7 @@
 // model that streams a 2,000-character answer one character per chunk, read with
 // `stream_mode: "messages-tuple"`. Every chunk is counted and the text checked. Reported: chunks/s,
 // time to first chunk, and server CPU per 1,000 chunks, beside the in-process ceiling (the same
-// graph streamed in a loop with no server: ceiling-tokens.ts).
+// graph streamed in a loop with no server: ceiling-tokens.ts), measured in alternation with it.
 import { request } from "undici";
 import { cpuMs, createThread, DURATION, HELLO, JSON_HEADERS, percentile, post, smoke } from "./harness.mjs";
 import { ANSWER } from "./tokens-answer.mjs";
@@ -59,14 +59,14 @@ async function streamRun(server, graph) {
   return readTokens(res.body, t0);
 }
 
-/** `clients` concurrent loops of token runs for DURATION seconds. */
-async function streamLoops(server, clients) {
+/** `clients` concurrent loops of token runs for `seconds`. */
+async function streamLoops(server, clients, seconds) {
   const firsts = [];
   let chunks = 0;
   let errors = 0;
   let runs = 0;
   const cpu0 = cpuMs(server.pid);
-  const end = Date.now() + DURATION * 1000;
+  const end = Date.now() + seconds * 1000;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -84,10 +84,32 @@ async function streamLoops(server, clients) {
       }
     }),
   );
-  const seconds = (performance.now() - t0) / 1000;
+  const elapsed = (performance.now() - t0) / 1000;
   const cpu = cpuMs(server.pid) - cpu0;
   firsts.sort((a, b) => a - b);
-  return { rps: chunks / seconds, p50: percentile(firsts, 50), p99: percentile(firsts, 99), errors, requests: runs, cpuPerReq: chunks ? (cpu / chunks) * 1000 : null, unit: "chunks" };
+  return { rps: chunks / elapsed, p50: percentile(firsts, 50), p99: percentile(firsts, 99), errors, requests: runs, cpuPerReq: chunks ? (cpu / chunks) * 1000 : null, unit: "chunks" };
+}
+
+/** Rounds of the in-process ceiling and the server, alternating. */
+const CEILING_ROUNDS = smoke ? 1 : 3;
+
+/**
+ * Token streaming through the server measured in alternation with the in-process ceiling
+ * (ctx.tokenCeiling), a few short rounds each: the ratio is the median of the rounds' ratios, each
+ * against the ceiling measured just before it (the machine's speed drifts between minutes).
+ * Answers the median round, with `vsCeiling`.
+ */
+async function againstCeiling(ctx, server, clients) {
+  const rounds = [];
+  for (let i = 0; i < CEILING_ROUNDS; i++) {
+    const ceiling = (await ctx.tokenCeiling.measure(DURATION / CEILING_ROUNDS)).chunksPerSecond;
+    (ctx.tokenCeilings ??= []).push(ceiling);
+    const r = await streamLoops(server, clients, DURATION / CEILING_ROUNDS);
+    rounds.push({ ...r, vsCeiling: r.rps / ceiling });
+  }
+  rounds.sort((a, b) => a.vsCeiling - b.vsCeiling);
+  const median = rounds[Math.floor(rounds.length / 2)];
+  return { ...median, errors: rounds.reduce((n, r) => n + r.errors, 0), requests: rounds.reduce((n, r) => n + r.requests, 0) };
 }
 
 /** Server CPU for one run read by `readers` clients joined to it at once (median of a few runs). */
@@ -124,8 +146,8 @@ async function readersCost(server, readers, repeats) {
 
 export function tokenScenarios(ctx) {
   return [
-    { name: "tokens: 1 stream", tokens: true, run: (s) => streamLoops(s, 1) },
-    { name: "tokens: 16 streams", tokens: true, run: (s) => streamLoops(s, 16) },
+    { name: "tokens: 1 stream", tokens: true, run: (s) => againstCeiling(ctx, s, 1) },
+    { name: "tokens: 16 streams", tokens: true, run: (s) => againstCeiling(ctx, s, 16) },
     {
       name: "tokens: 100 readers of one run",
       tokens: true,
