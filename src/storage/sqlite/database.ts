@@ -187,7 +187,7 @@ export function openDatabase(file: string, options: { fsync?: boolean } = {}): D
       if (check?.quick_check !== "ok") throw new Error(`integrity check failed: ${check?.quick_check}`);
     }
     migrate(db);
-    if (!process.env.NOCACHE) cacheStatements(db);
+    cacheStatements(db);
   } catch (err) {
     throw new ConfigError(
       `cannot open the database ${file}: ${(err as Error).message}. ` +
