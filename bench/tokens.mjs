@@ -95,14 +95,14 @@ const CEILING_ROUNDS = smoke ? 1 : 3;
 
 /**
  * Token streaming through the server measured in alternation with the in-process ceiling
- * (ctx.tokenCeiling), a few short rounds each: the ratio is the median of the rounds' ratios, each
- * against the ceiling measured just before it (the machine's speed drifts between minutes).
- * Answers the median round, with `vsCeiling`.
+ * (ctx.tokenCeiling(), started on first use), a few short rounds each: the ratio is the median
+ * of the rounds' ratios, each against the ceiling measured just before it (the machine's speed
+ * drifts between minutes). Answers the median round, with `vsCeiling`.
  */
 async function againstCeiling(ctx, server, clients) {
   const rounds = [];
   for (let i = 0; i < CEILING_ROUNDS; i++) {
-    const ceiling = (await ctx.tokenCeiling.measure(DURATION / CEILING_ROUNDS)).chunksPerSecond;
+    const ceiling = (await (await ctx.tokenCeiling()).measure(DURATION / CEILING_ROUNDS)).chunksPerSecond;
     (ctx.tokenCeilings ??= []).push(ceiling);
     const r = await streamLoops(server, clients, DURATION / CEILING_ROUNDS);
     rounds.push({ ...r, vsCeiling: r.rps / ceiling });
