@@ -29,6 +29,12 @@ const REFERENCE = "@langchain/langgraph-cli@1.5.1";
 // ---------- main ----------
 
 
+/** The echo graph's in-process loop (ceiling-engine.ts) for DURATION seconds: the JSON line it prints. */
+function engineCeiling(...args) {
+  const out = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(here, "ceiling-engine.ts"), String(DURATION), ...args], { cwd: root, encoding: "utf8" });
+  return JSON.parse(out.trim().split("\n").at(-1));
+}
+
 /** How long the servers are left alone before their idle memory is read. */
 const IDLE_SECONDS = 15;
 
@@ -105,14 +111,12 @@ async function main() {
 
     // Ceilings, measured in the same run.
     ctx.fastify = fastify;
-    const engineOut = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(here, "ceiling-engine.ts"), String(DURATION)], { cwd: root, encoding: "utf8" });
-    results.ceilings.engine = JSON.parse(engineOut.trim().split("\n").at(-1));
+    results.ceilings.engine = engineCeiling();
     if (postgres) {
       // The same on PostgreSQL, on a database of its own.
       const ceilingDatabase = await benchDatabase();
       try {
-        const out = execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(here, "ceiling-engine.ts"), String(DURATION), "--postgres", ceilingDatabase.url], { cwd: root, encoding: "utf8" });
-        results.ceilings.enginePostgres = JSON.parse(out.trim().split("\n").at(-1));
+        results.ceilings.enginePostgres = engineCeiling("--postgres", ceilingDatabase.url);
       } finally {
         await ceilingDatabase.drop();
       }
