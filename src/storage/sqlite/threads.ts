@@ -73,8 +73,9 @@ export class SqliteThreads implements ThreadRepository {
     private readonly group: GroupCommit,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status, config, ttl_strategy, ttl_minutes, expires_at)
-       VALUES (@id, @now, @now, @now, @metadata, 'idle', '{}', @strategy, @minutes, @expires) ON CONFLICT(thread_id) DO NOTHING`,
+      `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status, config, state_values, interrupts, ttl_strategy, ttl_minutes, expires_at)
+       VALUES (@thread_id, @created_at, @updated_at, @state_updated_at, @metadata, @status, @config, @state_values, @interrupts, @ttl_strategy, @ttl_minutes, @expires_at)
+       ON CONFLICT(thread_id) DO NOTHING`,
     );
     this.byId = db.prepare<[string], ThreadRow>(`SELECT * FROM threads WHERE thread_id = ?`);
     this.exists = db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM threads WHERE thread_id = ?`);
@@ -88,17 +89,23 @@ export class SqliteThreads implements ThreadRepository {
   }
 
   /** Synchronous core, shared with the run repository's transaction. */
-  createSync(thread: { thread_id: string; metadata: Metadata; ttl?: ThreadTtlSetting }, now: string): boolean {
-    return (
-      this.insert.run({
-        id: thread.thread_id,
-        now,
-        metadata: toJson(thread.metadata),
-        strategy: thread.ttl?.strategy ?? null,
-        minutes: thread.ttl?.minutes ?? null,
-        expires: thread.ttl ? expiryOf(thread.ttl, now) : null,
-      }).changes > 0
-    );
+  /** Inserts the thread unless its id exists; answers the row written (null: the id exists). */
+  createSync(thread: { thread_id: string; metadata: Metadata; ttl?: ThreadTtlSetting }, now: string): ThreadRow | null {
+    const row: ThreadRow = {
+      thread_id: thread.thread_id,
+      created_at: now,
+      updated_at: now,
+      state_updated_at: now,
+      metadata: toJson(thread.metadata),
+      status: "idle",
+      config: "{}",
+      state_values: null,
+      interrupts: null,
+      ttl_strategy: thread.ttl?.strategy ?? null,
+      ttl_minutes: thread.ttl?.minutes ?? null,
+      expires_at: thread.ttl ? expiryOf(thread.ttl, now) : null,
+    };
+    return this.insert.run(row).changes > 0 ? row : null;
   }
 
   getSync(threadId: string, filter?: MetadataFilter): Thread | null {
@@ -119,7 +126,9 @@ export class SqliteThreads implements ThreadRepository {
     filter?: MetadataFilter,
   ): Promise<PutResult<Thread>> {
     return this.group.write((): PutResult<Thread> => {
-      if (this.createSync(thread, new Date().toISOString())) return { kind: "created", record: this.getSync(thread.thread_id)! };
+      // The new thread is what was written: no need to read it back.
+      const created = this.createSync(thread, new Date().toISOString());
+      if (created) return { kind: "created", record: toThread(created) };
       const existing = this.getSync(thread.thread_id, filter);
       // An existing thread the caller may not see is reported as a conflict, never shown.
       if (ifExists === "raise" || !existing) return { kind: "conflict" };
