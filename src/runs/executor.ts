@@ -13,12 +13,13 @@ import type { Assistant, Run, RunInternal } from "../storage/types.js";
 import { checkpointEventData, debugEventData } from "./checkpoint-events.js";
 import { LegacyMessages } from "./legacy-messages.js";
 
-export interface StreamChunk {
-  event: string;
-  data: unknown;
-  /** The data as JSON already, when the executor made it more cheaply than `serialize` would. */
-  json?: string;
-}
+/**
+ * Takes each API event of a run as it is produced: `json` is the data as JSON already, when the
+ * executor made it more cheaply than `serialize` would. A callback rather than a generator: a
+ * token stream passes hundreds of events a second through here, and every generator layer costs
+ * each of them promises.
+ */
+export type EmitEvent = (event: string, data: unknown, json?: string) => void;
 
 /**
  * messages-tuple events, one per token: `[message chunk, metadata]`, where LangGraph hands every
@@ -97,17 +98,18 @@ export function buildRunConfig(
   return { configurable, config };
 }
 
-export async function* executeRun(
+export async function executeRun(
   graph: RunnableGraph,
   run: Run,
   assistant: Assistant,
   internal: RunInternal,
   signal: AbortSignal,
+  emit: EmitEvent,
   outcome: StreamOutcome = {},
-): AsyncGenerator<StreamChunk> {
+): Promise<void> {
   const { config } = buildRunConfig(run, assistant, internal);
   const requested = new Set(run.kwargs.stream_mode.length ? run.kwargs.stream_mode : ["values"]);
-  const legacy = requested.has("messages") ? new LegacyMessages() : undefined;
+  const legacy = requested.has("messages") ? new LegacyMessages(emit) : undefined;
   const tuples = new TupleSerializer();
   const libraryModes = new Set([...requested].map((m) => LIBRARY_MODE[m]).filter((m): m is string => !!m));
   // Always read values: legacy messages announce completed messages from them, and the last one
@@ -126,31 +128,31 @@ export async function* executeRun(
     ...(run.kwargs.interrupt_after ? { interruptAfter: run.kwargs.interrupt_after } : {}),
     ...(run.kwargs.durability ? { durability: run.kwargs.durability } : {}),
   };
-  if (run.kwargs.protocol) {
-    yield* viaProtocol(graph, input, options, outcome);
-    return;
-  }
-  const source = requested.has("events") ? viaEvents(graph, input, options, run) : viaStream(graph, input, options, run);
-  for await (const item of source) {
-    if (item.kind === "event") {
-      yield { event: "events", data: item.data };
-      continue;
-    }
-    const { ns, mode, data } = item;
+  if (run.kwargs.protocol) return viaProtocol(graph, input, options, emit, outcome);
+  /** One chunk of LangGraph's stream: `[namespace, mode, data]`. */
+  const onChunk = (parts: [string[], string, unknown]): void => {
+    const [ns, mode, data] = parts;
     const name = (event: string) => (ns.length ? `${event}|${ns.join("|")}` : event);
     if (mode === "messages") {
-      if (requested.has("messages-tuple")) yield { event: name("messages"), data, json: tuples.serialize(data) };
-      if (legacy) yield* legacy.onToken(data);
-      continue;
+      if (requested.has("messages-tuple")) emit(name("messages"), data, tuples.serialize(data));
+      legacy?.onToken(data);
+      return;
     }
     if (mode === "values") {
       if (ns.length === 0) outcome.lastValues = data;
       // Before the values event that holds them: a message is complete once a step's state holds
       // it, a subgraph's step included.
-      if (legacy) yield* legacy.onValues(data, ns.length === 0);
+      legacy?.onValues(data, ns.length === 0);
     }
-    if (requested.has(mode)) yield { event: name(mode), data: reshape(mode, data) };
+    if (requested.has(mode)) emit(name(mode), reshape(mode, data));
+  };
+  const withNamespace = (chunk: unknown) => (run.kwargs.subgraphs ? chunk : [[], ...(chunk as unknown[])]) as [string[], string, unknown];
+  if (requested.has("events")) {
+    await viaEvents(graph, input, options, run, (chunk) => onChunk(withNamespace(chunk)), (event) => emit("events", event));
+    return;
   }
+  // LangGraph's stream(): [mode, data] chunks, or [namespace, mode, data] with subgraphs.
+  for await (const chunk of await graph.stream(input, options)) onChunk(withNamespace(chunk));
 }
 
 /** The Platform's shape of the checkpoint-bearing modes (see checkpoint-events.ts). */
@@ -160,30 +162,23 @@ function reshape(mode: string, data: unknown): unknown {
   return data;
 }
 
-type SourceItem = { kind: "chunk"; ns: string[]; mode: string; data: unknown } | { kind: "event"; data: unknown };
-
-/** LangGraph's stream(): [mode, data] chunks, or [namespace, mode, data] with subgraphs. */
-async function* viaStream(graph: RunnableGraph, input: unknown, options: Record<string, unknown>, run: Run): AsyncGenerator<SourceItem> {
-  for await (const chunk of await graph.stream(input, options)) {
-    const parts = (run.kwargs.subgraphs ? chunk : [[], ...(chunk as unknown[])]) as [string[], string, unknown];
-    yield { kind: "chunk", ns: parts[0], mode: parts[1], data: parts[2] };
-  }
-}
-
 /**
  * The `events` mode: LangChain's streamEvents (v2). The root graph's own `on_chain_stream` events
- * carry the other modes' chunks; every other event goes out as an `events` event.
+ * carry the other modes' chunks (to `onChunk`); every other event goes out as an `events` event.
  */
-async function* viaEvents(graph: RunnableGraph, input: unknown, options: Record<string, unknown>, run: Run): AsyncGenerator<SourceItem> {
+async function viaEvents(
+  graph: RunnableGraph,
+  input: unknown,
+  options: Record<string, unknown>,
+  run: Run,
+  onChunk: (chunk: unknown) => void,
+  onEvent: (event: unknown) => void,
+): Promise<void> {
   if (typeof graph.streamEvents !== "function") throw new Error("this graph does not support the events stream mode");
   for await (const event of graph.streamEvents(input, { ...options, version: "v2" })) {
     const e = event as { event: string; run_id?: string; data?: { chunk?: unknown } };
-    if (e.event === "on_chain_stream" && e.run_id === run.run_id) {
-      const parts = (run.kwargs.subgraphs ? e.data?.chunk : [[], ...(e.data?.chunk as unknown[])]) as [string[], string, unknown];
-      yield { kind: "chunk", ns: parts[0], mode: parts[1], data: parts[2] };
-    } else {
-      yield { kind: "event", data: event };
-    }
+    if (e.event === "on_chain_stream" && e.run_id === run.run_id) onChunk(e.data?.chunk);
+    else onEvent(event);
   }
 }
 
@@ -192,7 +187,7 @@ async function* viaEvents(graph: RunnableGraph, input: unknown, options: Record<
  * subgraphs): what `streamEvents(..., {version: "v3"})` does, composed from its public parts,
  * because the graph the registry hands out is a copy that lacks the original's private methods.
  */
-async function* viaProtocol(graph: RunnableGraph, input: unknown, options: Record<string, unknown>, outcome: StreamOutcome): AsyncGenerator<StreamChunk> {
+async function viaProtocol(graph: RunnableGraph, input: unknown, options: Record<string, unknown>, emit: EmitEvent, outcome: StreamOutcome): Promise<void> {
   const source = await graph.stream(input, { ...options, version: "v3", streamMode: [...STREAM_EVENTS_V3_MODES], subgraphs: true });
   const transformers = (graph as { streamTransformers?: Parameters<typeof createGraphRunStream>[1] }).streamTransformers ?? [];
   for await (const event of createGraphRunStream(source as Parameters<typeof createGraphRunStream>[0], transformers)) {
@@ -201,7 +196,7 @@ async function* viaProtocol(graph: RunnableGraph, input: unknown, options: Recor
     // The root's lifecycle is the server's to tell, from how the run ended (protocol/thread-log.ts).
     if (method === "lifecycle" && ns.length === 0) continue;
     if (method === "values" && ns.length === 0) outcome.lastValues = params.data;
-    yield { event: ns.length ? `${method}|${ns.join("|")}` : method, data: params.data };
+    emit(ns.length ? `${method}|${ns.join("|")}` : method, params.data);
   }
 }
 

@@ -6,7 +6,7 @@
  * `stream_subgraphs`), before the values event that holds it. (`messages-tuple` is the plain
  * `[chunk, metadata]` form.)
  */
-import type { StreamChunk } from "./executor.js";
+import type { EmitEvent } from "./executor.js";
 
 interface Chunk {
   id?: string;
@@ -18,20 +18,22 @@ export class LegacyMessages {
   private readonly completed = new Set<string>();
   private baseline = true;
 
+  constructor(private readonly emit: EmitEvent) {}
+
   /** A `[chunk, metadata]` pair from LangGraph's messages mode. */
-  *onToken(data: unknown): Generator<StreamChunk> {
+  onToken(data: unknown): void {
     const [chunk, metadata] = data as [Chunk, Record<string, unknown>];
     const id = chunk?.id;
     if (!id) return;
     const previous = this.partial.get(id);
-    if (!previous) yield { event: "messages/metadata", data: { [id]: { metadata } } };
+    if (!previous) this.emit("messages/metadata", { [id]: { metadata } });
     const merged = previous && typeof previous.concat === "function" ? previous.concat(chunk) : chunk;
     this.partial.set(id, merged);
-    yield { event: "messages/partial", data: [merged] };
+    this.emit("messages/partial", [merged]);
   }
 
   /** A state snapshot (values mode, `root` or a subgraph's): messages not seen complete before are announced. */
-  *onValues(values: unknown, root: boolean): Generator<StreamChunk> {
+  onValues(values: unknown, root: boolean): void {
     const messages = (values as { messages?: Array<{ id?: string }> } | null)?.messages;
     // The root graph's first snapshot is the input: those messages were not produced by this run.
     const baseline = root && this.baseline;
@@ -39,6 +41,6 @@ export class LegacyMessages {
     if (!Array.isArray(messages)) return;
     const fresh = messages.filter((m) => m?.id && !this.completed.has(m.id));
     for (const m of fresh) this.completed.add(m.id!);
-    if (fresh.length && !baseline) yield { event: "messages/complete", data: fresh };
+    if (fresh.length && !baseline) this.emit("messages/complete", fresh);
   }
 }

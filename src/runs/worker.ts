@@ -238,11 +238,12 @@ export class WorkerPool {
       graphId = assistant.graph_id;
       // A graph factory is built with the run's whole config: the assistant's, the run's, the server's keys.
       graph = await this.graphs.get(assistant.graph_id, buildRunConfig(run, assistant, run.internal).config, storageBinding(this.storage));
-      for await (const chunk of executeRun(graph, run, assistant, run.internal, signal, streamed)) {
-        const json = chunk.json ?? serialize(chunk.data);
-        if (chunk.data === streamed.lastValues) lastValuesJson = json;
-        this.broker.publish(run.run_id, chunk.event, json);
-      }
+      const emit = (event: string, data: unknown, ready?: string) => {
+        const json = ready ?? serialize(data);
+        if (data === streamed.lastValues) lastValuesJson = json;
+        this.broker.publish(run.run_id, event, json);
+      };
+      await executeRun(graph, run, assistant, run.internal, signal, emit, streamed);
     } catch (err) {
       const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
       if (reason === "shutdown" || reason === "lost") {
