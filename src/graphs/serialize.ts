@@ -33,14 +33,18 @@ interface MessageLike {
   _getType?: () => string;
 }
 
-/** The value as JSON would see it, with messages as their dicts. `seen`: cut cycles. */
+/**
+ * The value as JSON would see it, with messages as their dicts. `seen`: cut cycles. Arrays and
+ * objects are copied only when something inside them changes (most of a state is plain data
+ * already, and JSON.stringify writes an object exactly as it would write a copy of its keys).
+ */
 function toWire(value: unknown, seen?: WeakSet<object>): unknown {
   if (value === null || typeof value !== "object") return typeof value === "bigint" ? value.toString() : value;
   if (seen) {
     if (seen.has(value)) return "[Circular]";
     seen.add(value);
   }
-  if (Array.isArray(value)) return value.map((item) => toWire(item, seen));
+  if (Array.isArray(value)) return toWireArray(value, seen);
   const message = value as Partial<MessageLike>;
   if (typeof message.toDict === "function") return toWireObject(messageDict(message as MessageLike), seen);
   const withToJson = value as { toJSON?: () => unknown };
@@ -48,10 +52,32 @@ function toWire(value: unknown, seen?: WeakSet<object>): unknown {
   return toWireObject(value as Record<string, unknown>, seen);
 }
 
+function toWireArray(array: unknown[], seen?: WeakSet<object>): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < array.length; i++) {
+    const item = array[i];
+    const wire = toWire(item, seen);
+    if (out) out.push(wire);
+    else if (wire !== item) (out = array.slice(0, i)).push(wire);
+  }
+  return out ?? array;
+}
+
 function toWireObject(object: Record<string, unknown>, seen?: WeakSet<object>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(object)) out[key] = toWire(object[key], seen);
-  return out;
+  let out: Record<string, unknown> | undefined;
+  const keys = Object.keys(object);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const item = object[key];
+    const wire = toWire(item, seen);
+    if (out) out[key] = wire;
+    else if (wire !== item) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = object[keys[j]!];
+      out[key] = wire;
+    }
+  }
+  return out ?? object;
 }
 
 const UPPER = /[A-Z]/;

@@ -47,6 +47,16 @@ describe("serialize", () => {
     expect(plain.nested.list[1].deep).toEqual(langchainDict(messages[2]!));
     expect(plain.n).toBe("10");
     expect(plain.when).toBe("1970-01-01T00:00:00.000Z");
+    // Converted after plain items, in arrays and objects; the caller's value is left as it was.
+    const mixed = { plain: { a: [1, "x", null] }, list: [1, "a", new Date(0), { big: 10n }], msg: messages[4] };
+    expect(JSON.parse(serialize(mixed))).toEqual({
+      plain: { a: [1, "x", null] },
+      list: [1, "a", "1970-01-01T00:00:00.000Z", { big: "10" }],
+      msg: langchainDict(messages[4]!),
+    });
+    expect(mixed.list[2]).toBeInstanceOf(Date);
+    expect(mixed.list[3]).toEqual({ big: 10n });
+    expect(mixed.msg).toBe(messages[4]);
     const loop: Record<string, unknown> = { a: 1 };
     loop.self = loop;
     expect(JSON.parse(serialize(loop))).toEqual({ a: 1, self: "[Circular]" });
