@@ -43,7 +43,7 @@ const started = performance.now();
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (Date.now() < end) {
-      await bound.invoke({ messages: [{ role: "user", content: "Hello!" }] }, { configurable: { thread_id: `t${threads++}` } });
+      await bound.invoke({ messages: [{ role: "user", content: "Hello!" }] }, { configurable: { thread_id: `${process.pid}-t${threads++}` } });
       runs++;
     }
   }),

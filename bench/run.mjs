@@ -35,6 +35,18 @@ function engineCeiling(...args) {
   return JSON.parse(out.trim().split("\n").at(-1));
 }
 
+/** The round with the median ratio to the ceiling, as `vsCeiling` of the median result (when measured). */
+function withMedianRatio(result, rounds) {
+  const ratios = rounds.map((r) => r.vsCeiling).filter((v) => v !== undefined).sort((a, b) => a - b);
+  return ratios.length ? { ...result, vsCeiling: ratios[Math.floor(ratios.length / 2)] } : result;
+}
+
+/** The engine loop's measurement with the median runs/s, and every runs/s measured. */
+function medianMeasurement(measurements) {
+  const sorted = [...measurements].sort((a, b) => a.runsPerSecond - b.runsPerSecond);
+  return { ...sorted[Math.floor(sorted.length / 2)], measurements: measurements.map((m) => m.runsPerSecond) };
+}
+
 /** How long the servers are left alone before their idle memory is read. */
 const IDLE_SECONDS = 15;
 
@@ -45,6 +57,7 @@ async function main() {
   const dataDirs = [];
   let pgServer;
   let pgDatabase;
+  let ceilingDatabase;
   let tokenCeiling;
   const freshFixture = (name) => {
     // A copy of the fixture, so every bench starts from an empty database.
@@ -109,18 +122,19 @@ async function main() {
     if (reference) results.memory.referenceAfterThreadsMb = rssMb(reference.pid);
     if (baseline) results.memory.baselineAfterThreadsMb = rssMb(baseline.pid);
 
-    // Ceilings, measured in the same run.
+    // Ceilings, measured in the same run: the engine loop in alternation with the /runs/wait
+    // scenarios (on PostgreSQL too, on a database of its own), the tokens' with the token ones.
     ctx.fastify = fastify;
-    results.ceilings.engine = engineCeiling();
-    if (postgres) {
-      // The same on PostgreSQL, on a database of its own.
-      const ceilingDatabase = await benchDatabase();
-      try {
-        results.ceilings.enginePostgres = engineCeiling("--postgres", ceilingDatabase.url);
-      } finally {
-        await ceilingDatabase.drop();
-      }
-    }
+    if (postgres) ceilingDatabase = await benchDatabase();
+    const engineMeasurements = { sqlite: [], postgres: [] };
+    const measureEngine = () => {
+      const sqlite = engineCeiling();
+      engineMeasurements.sqlite.push(sqlite);
+      if (!ceilingDatabase) return { ours: sqlite.runsPerSecond, baseline: sqlite.runsPerSecond };
+      const pg = engineCeiling("--postgres", ceilingDatabase.url);
+      engineMeasurements.postgres.push(pg);
+      return { ours: sqlite.runsPerSecond, baseline: sqlite.runsPerSecond, postgres: pg.runsPerSecond };
+    };
     // The token ceiling stays up: the token scenarios measure it in alternation with the server.
     ctx.tokenCeiling = () => (tokenCeiling ??= startCeiling("ceiling-tokens.ts"));
 
@@ -134,12 +148,19 @@ async function main() {
       }
       const row = { name: scenario.name };
       const contenders = { ours, ...(baseline ? { baseline } : {}), ...(pgServer && !scenario.tokens ? { postgres: pgServer } : {}) };
-      if (baseline || (scenario.alternate && pgServer)) {
-        // An A/B (and SQLite beside Postgres) in alternation, median of the rounds: the
-        // machine's speed drifts.
+      if (baseline || (scenario.alternate && pgServer) || scenario.ceiling === "engine") {
+        // An A/B (and SQLite beside Postgres, and the engine loop's ceiling) in alternation,
+        // median of the rounds: the machine's speed drifts. Against the ceiling, each round is
+        // compared with the ceiling measured just before it.
         const rounds = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
-        for (let i = 0; i < ROUNDS; i++) for (const [k, server] of Object.entries(contenders)) rounds[k].push(await scenario.run(server));
-        for (const k of Object.keys(contenders)) row[k] = median(rounds[k]);
+        for (let i = 0; i < ROUNDS; i++) {
+          const ceiling = scenario.ceiling === "engine" ? measureEngine() : {};
+          for (const [k, server] of Object.entries(contenders)) {
+            const r = await scenario.run(server);
+            rounds[k].push(ceiling[k] ? { ...r, vsCeiling: r.rps / ceiling[k] } : r);
+          }
+        }
+        for (const k of Object.keys(contenders)) row[k] = withMedianRatio(median(rounds[k]), rounds[k]);
       } else {
         for (const [k, server] of Object.entries(contenders)) row[k] = await scenario.run(server);
       }
@@ -148,6 +169,8 @@ async function main() {
       process.stderr.write(`  ${scenario.name}: ${fmt(row.ours.rps, 0)} req/s, p50 ${fmt(row.ours.p50)} ms, errors ${row.ours.errors}\n`);
     }
     results.streamAnswer = ctx.streamFull;
+    if (engineMeasurements.sqlite.length) results.ceilings.engine = medianMeasurement(engineMeasurements.sqlite);
+    if (engineMeasurements.postgres.length) results.ceilings.enginePostgres = medianMeasurement(engineMeasurements.postgres);
     if (ctx.tokenCeilings) {
       const sorted = [...ctx.tokenCeilings].sort((a, b) => a - b);
       results.ceilings.tokens = { chunksPerSecond: sorted[Math.floor(sorted.length / 2)], measurements: ctx.tokenCeilings };
@@ -182,6 +205,7 @@ async function main() {
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
     // The servers are told to stop; give them a moment to let go of the database.
     if (pgDatabase) await new Promise((r) => setTimeout(r, 500)).then(() => pgDatabase.drop());
+    await ceilingDatabase?.drop();
   }
   printTable(results, { vsReference, postgres, baseline: Boolean(baselineDir), big: BIG, smoke });
   writeFileSync(path.join(here, "results.json"), JSON.stringify(results, null, 2));
