@@ -33,7 +33,6 @@ export function scenarios(ctx) {
       name: `search at ${BIG} threads`,
       run: (s) => cannon(s, { method: "POST", path: "/threads/search", headers: JSON_HEADERS, body: { metadata: { bucket: "big", n: 7 }, limit: 10 }, verify: (b) => b.startsWith("[") && b.includes('"bucket":"big"') }),
     },
-    // The cost of auth: the same route and data, with the tutorial's auth module and without one.
     // The cost of auth: the same route and data, with the tutorial's auth module and without
     // one, measured in alternation (the machine's speed drifts from one second to the next) and
     // reported as the median of the rounds.
