@@ -161,8 +161,6 @@ export function tokenScenarios(ctx) {
         rounds.sort((a, b) => a.ratio - b.ratio);
         const { one, many, ratio } = rounds[Math.floor(rounds.length / 2)];
         const firsts = rounds.flatMap((r) => r.many.firsts).sort((a, b) => a - b);
-        ctx.readers ??= {};
-        ctx.readers[s.name] = { one: one.cpuMs, many: many.cpuMs };
         return {
           rps: null,
           p50: percentile(firsts, 50),
